@@ -1,0 +1,91 @@
+"""The admin: every view in one registration list, grouped as in DESIGN.md §5."""
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+import models as m
+
+from .administration import AuditEventView, UserView
+from .base import LotseIndexView
+from .cases import (
+    ActivityView,
+    CaseConferenceView,
+    CaseShareView,
+    CaseView,
+    EvaluationView,
+    GoalView,
+    MeasureView,
+    NeedView,
+)
+from .clients import ClientView, ConsentView, HouseholdMemberView
+from .i18n import TRANSLATIONS_DIR
+from .reference import (
+    AccessRouteView,
+    AgencyView,
+    AuthorityView,
+    ChecklistTemplateView,
+    ClosureReasonView,
+    MeasureTypeView,
+    MunicipalityView,
+    NeedAreaView,
+    ResidenceStatusView,
+    TargetGroupView,
+)
+from .referrals import ReferralView
+from .security import csp_nonce
+from .steering import StructuralIssueView
+
+CASES = _l("Fälle")
+CLIENTS = _l("Klient:innen")
+REFERRALS = _l("Vermittlungen")
+STEERING = _l("Steuerung")
+REFERENCE = _l("Stammdaten")
+ADMINISTRATION = _l("Verwaltung")
+
+
+def build_views():
+    """Every admin view, in menu order."""
+    return [
+        CaseView(m.Case, name=_l("Fälle"), category=CASES),
+        NeedView(m.Need, name=_l("Bedarfe"), category=CASES),
+        GoalView(m.Goal, name=_l("Ziele"), category=CASES),
+        MeasureView(m.Measure, name=_l("Maßnahmen"), category=CASES),
+        ActivityView(m.Activity, name=_l("Kontakte"), category=CASES),
+        CaseConferenceView(m.CaseConference, name=_l("Fallkonferenzen"), category=CASES),
+        EvaluationView(m.Evaluation, name=_l("Abschlussbewertungen"), category=CASES),
+        CaseShareView(m.CaseShare, name=_l("Freigaben"), category=CASES),
+        ClientView(m.Client, name=_l("Klient:innen"), category=CLIENTS),
+        HouseholdMemberView(m.HouseholdMember, name=_l("Haushaltsangehörige"), category=CLIENTS),
+        ConsentView(m.Consent, name=_l("Einwilligungen"), category=CLIENTS),
+        ReferralView(m.Referral, name=_l("Vermittlungen"), category=REFERRALS),
+        StructuralIssueView(m.StructuralIssue, name=_l("Systemlücken"), category=STEERING),
+        AuthorityView(m.Authority, name=_l("Behörden"), category=REFERENCE),
+        AgencyView(m.Agency, name=_l("Kooperationspartner"), category=REFERENCE),
+        NeedAreaView(m.NeedArea, name=_l("Handlungsfelder"), category=REFERENCE),
+        MeasureTypeView(m.MeasureType, name=_l("Maßnahmearten"), category=REFERENCE),
+        ResidenceStatusView(m.ResidenceStatus, name=_l("Aufenthaltsstatus"), category=REFERENCE),
+        TargetGroupView(m.TargetGroup, name=_l("Zielgruppen"), category=REFERENCE),
+        AccessRouteView(m.AccessRoute, name=_l("Zugangswege"), category=REFERENCE),
+        ClosureReasonView(m.ClosureReason, name=_l("Abschlussgründe"), category=REFERENCE),
+        ChecklistTemplateView(m.ChecklistTemplate, name=_l("Checklisten"), category=REFERENCE),
+        MunicipalityView(m.Municipality, name=_l("Kommunen"), category=REFERENCE),
+        UserView(m.User, name=_l("Benutzer:innen"), category=ADMINISTRATION),
+        AuditEventView(m.AuditEvent, name=_l("Protokoll"), category=ADMINISTRATION),
+    ]
+
+
+def init_admin(app) -> Admin:
+    admin = Admin(
+        app,
+        name="Lotse",
+        url="/admin",
+        index_view=LotseIndexView(name=_l("Übersicht"), url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="lotse/base.html", fluid=True),
+        translations_path=str(TRANSLATIONS_DIR),
+        csp_nonce_generator=csp_nonce,
+    )
+    for view in build_views():
+        admin.add_view(view)
+    app.extensions["lotse_admin"] = admin
+    return admin

@@ -1,0 +1,364 @@
+"""Role permissions as data, and the one base view that reads them.
+
+Concrete views are short classes that name columns, filters and forms. They never test a
+role: ``PERMISSIONS`` says which operations a role may use on a resource (the endpoint
+name), and ``LotseModelView`` turns that into ``is_accessible`` and the ``can_*`` flags.
+Which *rows* a user sees is not decided here but in ``models.scoping``.
+"""
+
+from datetime import date, datetime
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.model import filters
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from models import db
+from models.scoping import ScopeViolation
+from models.types import utcnow
+
+from .fields import country_name, language_names
+from .i18n import format_date, format_datetime
+from .labels import LABELS
+
+VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
+
+CASE_DATA = (
+    "client",
+    "household_member",
+    "consent",
+    "case",
+    "need",
+    "goal",
+    "measure",
+    "referral",
+    "activity",
+    "case_conference",
+    "evaluation",
+)
+REFERENCE_DATA = (
+    "authority",
+    "agency",
+    "need_area",
+    "measure_type",
+    "residence_status",
+    "target_group",
+    "access_route",
+    "closure_reason",
+    "checklist_template",
+    "municipality",
+)
+
+
+def _grant(resources, *ops) -> dict[str, frozenset[str]]:
+    return dict.fromkeys(resources, frozenset(ops))
+
+
+# The role matrix of DESIGN.md §4. Resources are admin endpoint names.
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    "caseworker": {
+        **_grant(CASE_DATA, VIEW, CREATE, EDIT),
+        **_grant(REFERENCE_DATA, VIEW),
+        "structural_issue": frozenset({VIEW, CREATE}),
+        "dashboard": frozenset({VIEW}),
+    },
+    "team_lead": {
+        **_grant(CASE_DATA, VIEW, CREATE, EDIT, ARCHIVE, EXPORT),
+        **_grant(REFERENCE_DATA, VIEW),
+        "case_share": frozenset({VIEW, CREATE, EDIT}),
+        "structural_issue": frozenset({VIEW, CREATE, EDIT, EXPORT}),
+        "dashboard": frozenset({VIEW}),
+    },
+    "it_admin": {
+        **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, EXPORT),
+        "user": frozenset({VIEW, CREATE, EDIT}),
+    },
+    "auditor": {
+        **_grant(REFERENCE_DATA, VIEW),
+        "structural_issue": frozenset({VIEW}),
+        "user": frozenset({VIEW}),
+        "audit_event": frozenset({VIEW, EXPORT}),
+    },
+}
+
+
+def allowed(resource: str, operation: str) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return operation in PERMISSIONS.get(current_user.role, {}).get(resource, frozenset())
+
+
+def _bool_formatter(view, value, *args):
+    return _("Ja") if value else _("Nein")
+
+
+def _list_formatter(view, values, *args):
+    return ", ".join(str(v) for v in values)
+
+
+TYPE_FORMATTERS = {
+    date: lambda view, value, *args: format_date(value),
+    datetime: lambda view, value, *args: format_datetime(value),
+    bool: _bool_formatter,
+    list: _list_formatter,
+    type(None): lambda view, value, *args: "",
+}
+EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
+
+# A cell starting with one of these is a formula in spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class LotseFilterConverter(FilterConverter):
+    """Filters for Lotse's own column types."""
+
+    @filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class ProtectedMixin:
+    """Login for every admin page; 403 for a logged-in user without the right."""
+
+    resource: str = ""
+
+    def is_accessible(self) -> bool:
+        return allowed(self.resource or self.endpoint, VIEW)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+
+class LotseModelView(ProtectedMixin, ModelView):
+    """Base of every generated screen: permissions, German display, safe saving."""
+
+    can_delete = False  # records are archived, never deleted (DESIGN.md §8)
+    can_view_details = True  # read once at start-up; must stay a plain True
+    can_set_page_size = True
+    page_size = 25
+    page_size_options = (10, 25, 50, 100)
+    named_filter_urls = True
+    column_display_pk = False
+    column_labels = LABELS
+    filter_converter = LotseFilterConverter()
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+    export_types = ["csv", "xlsx"]
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+    form_excluded_columns = (
+        "created_at",
+        "updated_at",
+        "created_by_id",
+        "updated_by_id",
+        "version",
+        "archived_at",
+        "authority",
+    )
+    column_details_exclude_list = ("version",)
+    # Columns with ISO codes, shown with their German names.
+    country_columns: tuple[str, ...] = ()
+    language_columns: tuple[str, ...] = ()
+
+    def __init__(self, model, session=None, **kwargs):
+        self._derive_choices(model)
+        kwargs.setdefault("endpoint", model.__tablename__)
+        super().__init__(model, session or db, **kwargs)
+
+    def _derive_choices(self, model) -> None:
+        """Select fields, list labels and filter options for every enumeration column."""
+        form_choices = dict(getattr(self, "form_choices", None) or {})
+        column_choices = dict(getattr(self, "column_choices", None) or {})
+        for column in sa_inspect(model).columns:
+            choices = column.info.get("choices")
+            if choices is None:
+                continue
+            pairs = list(choices.labels.items())
+            form_choices.setdefault(column.key, pairs)
+            column_choices.setdefault(column.key, pairs)
+        self.form_choices = form_choices
+        self.column_choices = column_choices
+        formatters = dict(getattr(self, "column_formatters", None) or {})
+        for name in self.country_columns:
+            formatters.setdefault(name, lambda v, c, m, n: country_name(getattr(m, n)))
+        for name in self.language_columns:
+            formatters.setdefault(name, lambda v, c, m, n: language_names(getattr(m, n)))
+        self.column_formatters = formatters
+        self.column_formatters_export = {
+            **formatters,
+            **(getattr(self, "column_formatters_export", None) or {}),
+        }
+
+    # -- permissions, read per request from the role table --------------------------------
+    @property
+    def can_create(self) -> bool:
+        return allowed(self.endpoint, CREATE)
+
+    @property
+    def can_edit(self) -> bool:
+        return allowed(self.endpoint, EDIT)
+
+    @property
+    def can_export(self) -> bool:
+        return allowed(self.endpoint, EXPORT)
+
+    @property
+    def export_max_rows(self) -> int:
+        return current_app.config["LOTSE_EXPORT_MAX_ROWS"]
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "archive":
+            return self._archivable and allowed(self.endpoint, ARCHIVE)
+        return super().is_action_allowed(name)
+
+    @property
+    def _archivable(self) -> bool:
+        return hasattr(self.model, "archived_at")
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        # Flask-Admin's inline edit does not check can_edit itself (FLASK_ADMIN_NOTES.md).
+        if not self.can_edit:
+            abort(403)
+        return super().ajax_update()
+
+    # -- archive instead of delete ---------------------------------------------------------
+    @action(
+        "archive",
+        _l("Archivieren"),
+        _l("Die ausgewählten Datensätze archivieren?"),
+    )
+    def action_archive(self, ids):
+        ids = [int(i) for i in ids]  # psycopg 3 refuses to compare integers with strings
+        rows = db.session.scalars(select(self.model).where(self.model.id.in_(ids))).all()
+        now = utcnow()
+        for row in rows:
+            if row.archived_at is None:
+                row.archived_at = now
+        try:
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                raise
+            return
+        flash(_("%(count)s Datensätze archiviert.", count=len(rows)), "success")
+
+    # -- optimistic locking ----------------------------------------------------------------
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if hasattr(self.model, "version"):
+            form_class.version_token = HiddenField()
+        return form_class
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if hasattr(form, "version_token") and obj is not None and request.method == "GET":
+            form.version_token.data = str(obj.version)
+        return form
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if hasattr(form, "version_token"):
+            del form["version_token"]
+        return form
+
+    def update_model(self, form, model):
+        if hasattr(form, "version_token"):
+            submitted = form.version_token.data
+            del form["version_token"]
+            if not submitted or not submitted.isdigit() or int(submitted) != model.version:
+                flash(
+                    _(
+                        "Der Datensatz wurde inzwischen von jemand anderem geändert. "
+                        "Ihre Änderungen wurden nicht gespeichert. Bitte laden Sie den "
+                        "Datensatz neu und tragen Sie Ihre Änderungen erneut ein."
+                    ),
+                    "error",
+                )
+                return False
+        return super().update_model(form, model)
+
+    # -- errors never show database text ---------------------------------------------------
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, ScopeViolation):
+            db.session.rollback()
+            abort(404)
+        if isinstance(exc, StaleDataError):
+            flash(
+                _("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte neu laden."),
+                "error",
+            )
+            return True
+        if isinstance(exc, IntegrityError):
+            current_app.logger.warning("integrity error in %s: %s", self.endpoint, exc.orig)
+            flash(
+                _(
+                    "Der Datensatz konnte nicht gespeichert werden: er widerspricht einer "
+                    "Regel der Datenbank (z. B. doppelte Nummer oder fehlender Bezug)."
+                ),
+                "error",
+            )
+            return True
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        current_app.logger.exception("failed to save in %s", self.endpoint)
+        flash(_("Der Datensatz konnte nicht gespeichert werden."), "error")
+        return True
+
+    # -- exports escape formulas -----------------------------------------------------------
+    def get_export_value(self, model, name):
+        return escape_formula(super().get_export_value(model, name))
+
+
+class ReferenceView(LotseModelView):
+    """Reference tables: IT staff maintain them; others read. Deactivate, never delete."""
+
+    column_list = ("code", "name", "active", "position")
+    column_searchable_list = ("code", "name")
+    column_filters = ("active",)
+    column_default_sort = ("position", False)
+    form_excluded_columns = (*LotseModelView.form_excluded_columns,)
+
+
+class LotseIndexView(ProtectedMixin, AdminIndexView):
+    resource = "dashboard"
+
+    def is_accessible(self) -> bool:
+        # Every logged-in user lands here; what it shows depends on the role.
+        return current_user.is_authenticated
+
+    @expose("/")
+    def index(self):
+        return self.render("lotse/index.html", can_see_cases=allowed("dashboard", VIEW))
+
+
+__all__ = [
+    "PERMISSIONS",
+    "LotseIndexView",
+    "LotseModelView",
+    "ReferenceView",
+    "allowed",
+]

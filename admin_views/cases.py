@@ -1,0 +1,199 @@
+"""Fälle: cases and their parts."""
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from services.cases import on_need_created, open_case
+
+from . import lookups
+from .base import LotseModelView
+
+CASE_PART_LOOKUPS = {"case": lookups.CASE}
+
+
+class CaseView(LotseModelView):
+    column_list = ("number", "client", "status", "caseworker", "opened_on", "access_route")
+    column_searchable_list = ("number", "client.family_name", "client.number")
+    column_filters = (
+        "status",
+        "opened_on",
+        "closed_on",
+        "caseworker.display_name",
+        "access_route.name",
+        "closure_reason.name",
+        "archived_at",
+    )
+    column_default_sort = ("opened_on", True)
+    column_details_list = (
+        "number",
+        "client",
+        "status",
+        "caseworker",
+        "access_route",
+        "opened_on",
+        "intake_on",
+        "intake_summary",
+        "closed_on",
+        "closure_reason",
+        "closure_note",
+        "created_at",
+        "updated_at",
+        "archived_at",
+    )
+    form_columns = (
+        "client",
+        "caseworker",
+        "access_route",
+        "opened_on",
+        "intake_on",
+        "intake_summary",
+    )
+    form_ajax_refs = {"client": lookups.CLIENT, "caseworker": lookups.USER}
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            if model.caseworker is None:
+                model.caseworker_id = current_user.id
+            open_case(model)
+
+
+class NeedView(LotseModelView):
+    column_list = ("case", "need_area", "priority", "description")
+    column_filters = ("need_area.name", "priority")
+    column_searchable_list = ("description",)
+    column_default_sort = ("id", True)
+    form_columns = ("case", "need_area", "priority", "description")
+    form_ajax_refs = CASE_PART_LOOKUPS
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            on_need_created(model)
+
+
+class GoalView(LotseModelView):
+    column_list = ("case", "description", "need_area", "status", "target_date", "agreed_on")
+    column_filters = ("status", "need_area.name", "target_date", "agreed_on")
+    column_searchable_list = ("description",)
+    column_default_sort = ("target_date", False)
+    form_columns = (
+        "case",
+        "need_area",
+        "description",
+        "indicator",
+        "target_date",
+        "agreed_on",
+        "status",
+        "attainment_note",
+    )
+    form_ajax_refs = CASE_PART_LOOKUPS
+
+
+class MeasureView(LotseModelView):
+    column_list = ("case", "goal", "description", "responsible", "agency", "due_on", "status")
+    column_filters = ("status", "responsible", "due_on", "done_on", "agency.name")
+    column_searchable_list = ("description",)
+    column_default_sort = ("due_on", False)
+    # The case is taken from the goal, so a measure always belongs to its goal's case.
+    form_columns = (
+        "goal",
+        "measure_type",
+        "description",
+        "responsible",
+        "agency",
+        "due_on",
+        "status",
+        "done_on",
+    )
+    form_ajax_refs = {"goal": lookups.GOAL}
+
+    def on_model_change(self, form, model, is_created):
+        model.case_id = model.goal.case_id
+        model.authority_id = model.goal.authority_id
+        if model.status == "done" and model.done_on is None:
+            raise ValidationError(_("Eine erledigte Maßnahme braucht ein Erledigungsdatum."))
+
+
+class ActivityView(LotseModelView):
+    column_list = (
+        "case",
+        "occurred_on",
+        "kind",
+        "duration_minutes",
+        "interpreter_used",
+        "confidential",
+    )
+    column_filters = ("kind", "occurred_on", "interpreter_used", "confidential")
+    column_searchable_list = ("summary",)
+    column_default_sort = ("occurred_on", True)
+    form_columns = (
+        "case",
+        "occurred_on",
+        "kind",
+        "duration_minutes",
+        "interpreter_used",
+        "summary",
+        "confidential",
+    )
+    form_args = {"duration_minutes": {"validators": [InputRequired(), NumberRange(0, 1440)]}}
+    form_ajax_refs = CASE_PART_LOOKUPS
+
+
+class CaseConferenceView(LotseModelView):
+    column_list = ("case", "held_on", "participants_note")
+    column_filters = ("held_on",)
+    column_searchable_list = ("results",)
+    column_default_sort = ("held_on", True)
+    form_columns = (
+        "case",
+        "held_on",
+        "agencies",
+        "participants_note",
+        "results",
+        "agreed_actions",
+    )
+    form_ajax_refs = CASE_PART_LOOKUPS
+
+
+class EvaluationView(LotseModelView):
+    column_list = (
+        "case",
+        "evaluated_on",
+        "jointly_with_client",
+        "effort_minutes",
+        "effort_assessment",
+        "success_rating",
+        "client_satisfaction",
+    )
+    column_filters = ("evaluated_on", "effort_assessment", "success_rating", "jointly_with_client")
+    column_default_sort = ("evaluated_on", True)
+    form_columns = (
+        "case",
+        "evaluated_on",
+        "jointly_with_client",
+        "effort_minutes",
+        "effort_assessment",
+        "success_rating",
+        "client_satisfaction",
+        "client_view",
+        "caseworker_view",
+        "lessons",
+    )
+    form_args = {
+        "success_rating": {"validators": [InputRequired(), NumberRange(1, 5)]},
+        "client_satisfaction": {"validators": [Optional(), NumberRange(1, 5)]},
+        "effort_minutes": {"validators": [InputRequired(), NumberRange(0)]},
+    }
+    form_ajax_refs = CASE_PART_LOOKUPS
+
+
+class CaseShareView(LotseModelView):
+    column_list = ("case", "authority", "access", "granted_on", "revoked_on")
+    column_filters = ("access", "granted_on", "revoked_on", "authority.name")
+    column_default_sort = ("granted_on", True)
+    form_columns = ("case", "authority", "consent", "access", "granted_on", "revoked_on")
+    form_ajax_refs = {"case": lookups.CASE, "consent": lookups.CONSENT}
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.granted_by_id = current_user.id

@@ -1,0 +1,137 @@
+"""Klient:innen: clients, household members, consents."""
+
+from flask_login import current_user
+
+from services.cases import register_client
+
+from . import lookups
+from .base import LotseModelView
+from .fields import CountryField, LanguageField, LanguageListField
+
+
+class ClientView(LotseModelView):
+    column_list = (
+        "number",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "nationality",
+        "residence_status",
+        "residence_valid_until",
+        "municipality",
+    )
+    column_searchable_list = ("number", "family_name", "given_names")
+    column_filters = (
+        "gender",
+        "nationality",
+        "birth_date",
+        "residence_status.name",
+        "residence_valid_until",
+        "target_group.name",
+        "municipality.name",
+        "archived_at",
+    )
+    column_default_sort = ("family_name", False)
+    column_details_list = (
+        "number",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "gender",
+        "nationality",
+        "languages",
+        "interpreter_language",
+        "arrival_date",
+        "residence_status",
+        "residence_valid_until",
+        "target_group",
+        "municipality",
+        "address",
+        "phone",
+        "email",
+        "privacy_notice_given_on",
+        "notes",
+        "created_at",
+        "updated_at",
+        "archived_at",
+    )
+    form_columns = (
+        "family_name",
+        "given_names",
+        "birth_date",
+        "gender",
+        "nationality",
+        "languages",
+        "interpreter_language",
+        "arrival_date",
+        "residence_status",
+        "residence_valid_until",
+        "target_group",
+        "municipality",
+        "address",
+        "phone",
+        "email",
+        "privacy_notice_given_on",
+        "notes",
+    )
+    form_overrides = {
+        "nationality": CountryField,
+        "languages": LanguageListField,
+        "interpreter_language": LanguageField,
+    }
+    country_columns = ("nationality",)
+    language_columns = ("languages", "interpreter_language")
+
+    def on_model_change(self, form, model, is_created):
+        # The number is handed out in the same transaction as the insert.
+        if is_created:
+            register_client(model, current_user.authority_id)
+
+
+class HouseholdMemberView(LotseModelView):
+    column_list = (
+        "client",
+        "relation",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "lives",
+        "country",
+        "needs_childcare_or_school",
+    )
+    column_searchable_list = ("family_name", "given_names")
+    column_filters = ("relation", "lives", "needs_childcare_or_school", "country")
+    column_default_sort = ("id", True)
+    form_columns = (
+        "client",
+        "relation",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "lives",
+        "country",
+        "needs_childcare_or_school",
+    )
+    form_ajax_refs = {"client": lookups.CLIENT}
+    form_overrides = {"country": CountryField}
+    country_columns = ("country",)
+
+
+class ConsentView(LotseModelView):
+    column_list = ("client", "purpose", "given_on", "form", "valid_until", "withdrawn_on")
+    column_searchable_list = ("purpose",)
+    column_filters = ("form", "given_on", "valid_until", "withdrawn_on")
+    column_default_sort = ("given_on", True)
+    form_columns = (
+        "client",
+        "purpose",
+        "data_categories",
+        "recipient_authorities",
+        "recipient_agencies",
+        "given_on",
+        "form",
+        "valid_until",
+        "withdrawn_on",
+    )
+    column_details_list = (*form_columns, "created_at", "updated_at")
+    form_ajax_refs = {"client": lookups.CLIENT}

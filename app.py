@@ -1,0 +1,25 @@
+"""Lotse: the application factory. A table of contents; each part wires itself."""
+
+from flask import Flask
+
+import config
+from admin_views import init_admin
+from admin_views.auth import init_auth
+from admin_views.i18n import init_i18n
+from admin_views.security import init_security
+from models import db
+from seed.cli import init_cli
+from services.migrate import init_migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder="admin_views/templates")
+    config.load(app, test_config)
+    db.init_app(app)
+    init_migrate(app)
+    init_i18n(app)
+    init_security(app)
+    init_auth(app)
+    init_admin(app)
+    init_cli(app)
+    return app

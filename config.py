@@ -1,0 +1,78 @@
+"""Configuration from the environment (DESIGN.md §6), with safe defaults."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _development_secret(instance_path: Path) -> str:
+    """In development a random key is generated once and kept in ``instance/``."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load(app, test_config: dict | None = None) -> None:
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    env = (test_config or {}).get("LOTSE_ENV") or os.environ.get("LOTSE_ENV", "production")
+    if env not in ("production", "development"):
+        raise ConfigError(f"LOTSE_ENV must be 'production' or 'development', got {env!r}")
+    development = env == "development"
+
+    secret = os.environ.get("SECRET_KEY")
+    if not secret and development:
+        secret = _development_secret(instance_path)
+
+    app.config.update(
+        LOTSE_ENV=env,
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance_path / 'lotse.db'}"
+        ),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Session cookie: HttpOnly, SameSite=Lax, Secure outside local development.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not development,
+        SESSION_COOKIE_NAME="lotse_session",
+        REMEMBER_COOKIE_DURATION=timedelta(0),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=_int("LOTSE_SESSION_IDLE_MINUTES", 30)),
+        LOTSE_SESSION_MAX_HOURS=_int("LOTSE_SESSION_MAX_HOURS", 10),
+        LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
+        LOTSE_PAGE_SIZE=_int("LOTSE_PAGE_SIZE", 25),
+        LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
+        LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),
+        LOTSE_DEMO_CREDENTIALS=instance_path / "demo-accounts.txt",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        FLASK_ADMIN_SWATCH="default",
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if app.config["LOTSE_DEFAULT_LOCALE"] not in ("de", "en"):
+        raise ConfigError("LOTSE_DEFAULT_LOCALE must be 'de' or 'en'")
+    if not app.config["SECRET_KEY"]:
+        raise ConfigError(
+            "SECRET_KEY is not set. Production needs a secret key; "
+            "set SECRET_KEY or run with LOTSE_ENV=development."
+        )

@@ -1,0 +1,83 @@
+"""The domain model of DESIGN.md §2, one module per aggregate."""
+
+from . import scoping  # noqa: F401  (registers the authority rule on every session)
+from .audit import AuditEvent, NumberSequence
+from .case import (
+    FINAL_GOAL_STATUSES,
+    OPEN_STATUSES,
+    Activity,
+    Case,
+    CaseChecklistItem,
+    CaseConference,
+    CaseShare,
+    Evaluation,
+    Goal,
+    Measure,
+    Need,
+    Referral,
+)
+from .client import Client, Consent, HouseholdMember
+from .db import db
+from .reference import (
+    AccessRoute,
+    Agency,
+    Authority,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    ClosureReason,
+    MeasureType,
+    Municipality,
+    NeedArea,
+    ResidenceStatus,
+    TargetGroup,
+)
+from .steering import StructuralIssue
+from .user import User
+
+REFERENCE_MODELS = (
+    Municipality,
+    Authority,
+    NeedArea,
+    Agency,
+    MeasureType,
+    ResidenceStatus,
+    TargetGroup,
+    AccessRoute,
+    ClosureReason,
+    ChecklistTemplate,
+)
+
+__all__ = [
+    "FINAL_GOAL_STATUSES",
+    "OPEN_STATUSES",
+    "REFERENCE_MODELS",
+    "AccessRoute",
+    "Activity",
+    "Agency",
+    "AuditEvent",
+    "Authority",
+    "Case",
+    "CaseChecklistItem",
+    "CaseConference",
+    "CaseShare",
+    "ChecklistTemplate",
+    "ChecklistTemplateItem",
+    "Client",
+    "ClosureReason",
+    "Consent",
+    "Evaluation",
+    "Goal",
+    "HouseholdMember",
+    "Measure",
+    "MeasureType",
+    "Municipality",
+    "Need",
+    "NeedArea",
+    "NumberSequence",
+    "Referral",
+    "ResidenceStatus",
+    "StructuralIssue",
+    "TargetGroup",
+    "User",
+    "db",
+]

@@ -1,0 +1,56 @@
+"""The append-only audit trail, and the counters behind client and case numbers."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .choices import AUDIT_ACTION, choice_check, choice_column
+from .db import db
+from .reference import Authority
+from .types import UTCDateTime, utcnow
+from .user import User
+
+
+class AuditEvent(db.Model):
+    """Who read or changed what, and when. Rows are only ever inserted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_authority_at", "authority_id", "at"),
+        Index("ix_audit_event_object", "object_type", "object_id"),
+        choice_check("action", AUDIT_ACTION),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="RESTRICT"), index=True
+    )
+    authority_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authority.id", ondelete="RESTRICT"), index=True
+    )
+    action: Mapped[str] = choice_column(AUDIT_ACTION)
+    object_type: Mapped[str | None] = mapped_column(String(60))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {AUDIT_ACTION.label(self.action)}"
+
+
+class NumberSequence(db.Model):
+    """The last number handed out per authority, kind and year; see services.numbering."""
+
+    __tablename__ = "number_sequence"
+
+    authority_id: Mapped[int] = mapped_column(
+        ForeignKey("authority.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,0 +1,188 @@
+"""Clients, their households and their consents; owned by one authority."""
+
+from datetime import date
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_check, choice_column
+from .db import db
+from .mixins import EditableMixin
+from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
+
+
+class OwnedMixin:
+    """Rows owned by one authority; the authority rule in ``models.scoping`` reads this."""
+
+    authority_id: Mapped[int] = mapped_column(
+        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+
+
+class Client(OwnedMixin, EditableMixin, db.Model):
+    __tablename__ = "client"
+    __table_args__ = (
+        UniqueConstraint("authority_id", "number"),
+        # Composite target for the FKs of household members, consents and cases, which
+        # guarantees that they belong to the same authority as their client.
+        UniqueConstraint("id", "authority_id"),
+        Index("ix_client_authority_family_name", "authority_id", "family_name", "given_names"),
+        Index("ix_client_authority_created_at", "authority_id", "created_at"),
+        choice_check("gender", GENDER),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    family_name: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    given_names: Mapped[str] = mapped_column(String(200), nullable=False)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
+    gender: Mapped[str] = choice_column(GENDER, default="unknown")
+    nationality: Mapped[str | None] = mapped_column(String(3), index=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    interpreter_language: Mapped[str | None] = mapped_column(String(3))
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    residence_status_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residence_status.id", ondelete="RESTRICT"), index=True
+    )
+    residence_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    target_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("target_group.id", ondelete="RESTRICT"), index=True
+    )
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
+    )
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    privacy_notice_given_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    authority: Mapped[Authority] = relationship()
+    residence_status: Mapped[ResidenceStatus | None] = relationship()
+    target_group: Mapped[TargetGroup | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    household_members: Mapped[list["HouseholdMember"]] = relationship(
+        back_populates="client",
+        primaryjoin="Client.id == HouseholdMember.client_id",
+        foreign_keys="HouseholdMember.client_id",
+    )
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="client",
+        primaryjoin="Client.id == Consent.client_id",
+        foreign_keys="Consent.client_id",
+        order_by="Consent.given_on.desc()",
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name}, {self.given_names}"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.number})"
+
+
+class ClientPartMixin(OwnedMixin):
+    """A row that belongs to a client and, through the client, to its authority."""
+
+    client_id: Mapped[int] = mapped_column(nullable=False, index=True)
+
+
+def client_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["client_id", "authority_id"],
+        ["client.id", "client.authority_id"],
+        ondelete="CASCADE",
+    )
+
+
+class HouseholdMember(ClientPartMixin, EditableMixin, db.Model):
+    __tablename__ = "household_member"
+    __table_args__ = (
+        client_fk(),
+        choice_check("relation", HOUSEHOLD_RELATION),
+        choice_check("lives", LIVES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relation: Mapped[str] = choice_column(HOUSEHOLD_RELATION)
+    family_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    given_names: Mapped[str] = mapped_column(String(200), nullable=False)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    lives: Mapped[str] = choice_column(LIVES, default="same_household")
+    country: Mapped[str | None] = mapped_column(String(3))
+    needs_childcare_or_school: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, index=True
+    )
+
+    client: Mapped[Client] = relationship(
+        back_populates="household_members",
+        primaryjoin="Client.id == HouseholdMember.client_id",
+        foreign_keys="HouseholdMember.client_id",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_names}"
+
+
+consent_authority = Table(
+    "consent_authority",
+    db.metadata,
+    Column("consent_id", ForeignKey("consent.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "authority_id",
+        ForeignKey("authority.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+consent_agency = Table(
+    "consent_agency",
+    db.metadata,
+    Column("consent_id", ForeignKey("consent.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Consent(ClientPartMixin, EditableMixin, db.Model):
+    __tablename__ = "consent"
+    __table_args__ = (client_fk(), choice_check("form", CONSENT_FORM))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(Text, nullable=False)
+    data_categories: Mapped[str] = mapped_column(Text, nullable=False)
+    given_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    form: Mapped[str] = choice_column(CONSENT_FORM, default="written", index=False)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    client: Mapped[Client] = relationship(
+        back_populates="consents",
+        primaryjoin="Client.id == Consent.client_id",
+        foreign_keys="Consent.client_id",
+    )
+    recipient_authorities: Mapped[list[Authority]] = relationship(secondary=consent_authority)
+    recipient_agencies: Mapped[list[Agency]] = relationship(secondary=consent_agency)
+
+    def is_valid(self, on: date | None = None) -> bool:
+        """Valid while given, not withdrawn and not expired (DESIGN.md §2)."""
+        on = on or date.today()
+        if self.given_on > on:
+            return False
+        if self.withdrawn_on is not None and self.withdrawn_on <= on:
+            return False
+        return not (self.valid_until is not None and self.valid_until < on)
+
+    def __str__(self) -> str:
+        return f"{self.purpose[:60]} ({self.given_on:%d.%m.%Y})"

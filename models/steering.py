@@ -1,0 +1,45 @@
+"""Structural issues for the steering group; no personal data."""
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .case import Case
+from .choices import ISSUE_STATUS, choice_check, choice_column
+from .client import OwnedMixin
+from .db import db
+from .mixins import EditableMixin
+from .reference import Authority, NeedArea
+
+
+class StructuralIssue(OwnedMixin, EditableMixin, db.Model):
+    __tablename__ = "structural_issue"
+    __table_args__ = (
+        # The source case, if given, must be one of the reporting authority's own cases.
+        # NO ACTION: the retention purge unlinks the issue before it deletes a case, since
+        # SET NULL would clear the authority as well.
+        ForeignKeyConstraint(["case_id", "authority_id"], ["case.id", "case.authority_id"]),
+        Index("ix_structural_issue_authority_reported_on", "authority_id", "reported_on"),
+        choice_check("status", ISSUE_STATUS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    reported_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today)
+    status: Mapped[str] = choice_column(ISSUE_STATUS, default="reported")
+    steering_note: Mapped[str | None] = mapped_column(Text)
+
+    authority: Mapped[Authority] = relationship()
+    need_area: Mapped[NeedArea | None] = relationship()
+    case: Mapped[Case | None] = relationship(
+        primaryjoin="Case.id == StructuralIssue.case_id", foreign_keys="StructuralIssue.case_id"
+    )
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,87 @@
+"""Users of the system and their passwords."""
+
+import contextlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .choices import LOCALE, ROLE, choice_check, choice_column
+from .db import db
+from .mixins import AuthorMixin, TimestampMixin, VersionMixin
+from .reference import Authority
+from .types import UTCDateTime
+
+# argon2id with the library's RFC 9106 low-memory profile.
+_hasher = PasswordHasher()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (choice_check("role", ROLE), choice_check("locale", LOCALE))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    authority_id: Mapped[int] = mapped_column(
+        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    role: Mapped[str] = choice_column(ROLE)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), info={"secret": True})
+    session_token: Mapped[str] = mapped_column(
+        String(64), nullable=False, unique=True, default=new_session_token, info={"secret": True}
+    )
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str] = choice_column(LOCALE, default="de", index=False)
+
+    authority: Mapped[Authority] = relationship(foreign_keys=[authority_id])
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    # Flask-Login identifies the session by its token, so rotating the token ends every
+    # session of this user at once (logout everywhere, deactivation, password change).
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+        self.rotate_session_token()
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+
+def dummy_password_check(password: str) -> None:
+    """Spend the time of a real check, so an unknown email cannot be told apart by timing."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_DUMMY_HASH, password)
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))

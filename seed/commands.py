@@ -1,0 +1,8 @@
+"""``flask seed reference|demo|export``."""
+
+import click
+
+
+@click.group(help="Referenz- und Demodaten laden.")
+def seed():
+    pass

@@ -1,0 +1,89 @@
+"""Opening cases and recording needs: numbering and copying checklists (DESIGN.md §3).
+
+The admin views, the demo generator and the tests call these same functions.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from models import CaseChecklistItem, ChecklistTemplate, Need, NeedArea, db
+from models.case import Case
+from models.client import Client
+
+from .numbering import next_number
+
+
+def register_client(client: Client, authority_id: int) -> Client:
+    """Give a new client its authority and its number."""
+    client.authority_id = authority_id
+    if not client.number:
+        client.number = next_number(authority_id, "client")
+    return client
+
+
+def copy_checklist(case: Case, need_area_id: int | None) -> list[CaseChecklistItem]:
+    """Copy the active template(s) of a need area (None: the general process) into a case.
+
+    The text is copied, so later edits of a template do not rewrite case history.
+    """
+    templates = db.session.scalars(
+        select(ChecklistTemplate)
+        .where(
+            ChecklistTemplate.active.is_(True),
+            ChecklistTemplate.need_area_id.is_(None)
+            if need_area_id is None
+            else ChecklistTemplate.need_area_id == need_area_id,
+        )
+        .order_by(ChecklistTemplate.position)
+    ).all()
+    items = []
+    for template in templates:
+        for item in template.items:
+            items.append(
+                CaseChecklistItem(
+                    case=case,
+                    authority_id=case.authority_id,
+                    template_item=item,
+                    need_area_id=need_area_id,
+                    text=item.text,
+                    required=item.required,
+                    position=item.position,
+                )
+            )
+    db.session.add_all(items)
+    return items
+
+
+def open_case(case: Case) -> Case:
+    """Number a new case and copy the general process checklist into it."""
+    if case.authority_id is None:
+        case.authority_id = case.client.authority_id
+    if not case.number:
+        case.number = next_number(case.authority_id, "case", case.opened_on)
+    case.status = case.status or "intake"
+    db.session.add(case)
+    copy_checklist(case, None)
+    return case
+
+
+def record_needs(
+    case: Case, need_areas: Iterable[NeedArea], priority: str = "medium"
+) -> list[Need]:
+    """Record several needs from the intake at once; each copies its area's checklist."""
+    existing = {need.need_area_id for need in case.needs}
+    needs = []
+    for area in need_areas:
+        if area.id in existing:
+            continue
+        need = Need(case=case, authority_id=case.authority_id, need_area=area, priority=priority)
+        db.session.add(need)
+        copy_checklist(case, area.id)
+        existing.add(area.id)
+        needs.append(need)
+    return needs
+
+
+def on_need_created(need: Need) -> None:
+    """A need added one at a time (e.g. through the admin form) copies its checklist too."""
+    copy_checklist(need.case, need.need_area_id)

@@ -1,0 +1,79 @@
+"""User accounts: creation and deactivation, shared by the CLI, seeding and tests."""
+
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from models import Authority, User, db
+from models.choices import LOCALE, ROLE
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class UserError(ValueError):
+    """A user operation was refused; the message is German and names the problem."""
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    authority_code: str,
+    password: str | None = None,
+    locale: str = "de",
+) -> tuple[User, str | None]:
+    """Create a user; returns the user and the generated password, if one was generated."""
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise UserError(f"ungültige E-Mail-Adresse: {email!r}") from None
+    if role not in ROLE:
+        raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
+    if locale not in LOCALE:
+        raise UserError(f"unbekannte Sprache {locale!r} (erlaubt: {', '.join(LOCALE.values)})")
+    if not display_name.strip():
+        raise UserError("der Name darf nicht leer sein")
+    authority = db.session.execute(
+        select(Authority).where(Authority.code == authority_code)
+    ).scalar_one_or_none()
+    if authority is None:
+        raise UserError(f"unbekannte Behörde {authority_code!r}")
+    exists = db.session.execute(
+        select(User.id).where(func.lower(User.email) == email)
+    ).scalar_one_or_none()
+    if exists is not None:
+        raise UserError(f"ein Benutzerkonto mit der E-Mail {email} gibt es schon")
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        authority=authority,
+        locale=locale,
+        active=True,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user, generated
+
+
+def deactivate_user(email: str) -> User:
+    user = db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        raise UserError(f"kein Benutzerkonto mit der E-Mail {email!r}")
+    user.active = False
+    user.rotate_session_token()  # ends every session of this user at once
+    return user

@@ -1,0 +1,224 @@
+"""Fixtures: one schema per test run, a clean database per test, a client per role.
+
+The suite runs on SQLite by default. ``LOTSE_TEST_DATABASE_URL`` (set by ``make test``
+from ``TEST_DATABASE_URL``, or in CI) runs it on PostgreSQL instead; then a database that
+cannot be reached fails the run instead of skipping it.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, event, text
+
+from app import create_app
+from models import db
+from models.scoping import unscoped
+from services.migrate import MIGRATIONS_DIR
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("LOTSE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lotse-test.db'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)  # raises, and so fails the run, if PostgreSQL is unreachable
+    return url
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "LOTSE_ENV": "development",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "lotse.test",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.setdefault("LOTSE_ENV", "development")
+    app = make_app(database_url)
+    with app.app_context():
+        migrate_config = app.extensions["migrate"].migrate.get_config(MIGRATIONS_DIR)
+        command.upgrade(migrate_config, "head")
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts from empty tables, on SQLite and PostgreSQL alike."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names from metadata)
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def system(app_ctx):
+    """An explicit, named bypass of the authority rule for arranging test data."""
+    with unscoped("test arrangement"):
+        yield db.session
+
+
+@pytest.fixture
+def world(app):
+    """Two authorities with reference data and one user per role in the first."""
+    with app.app_context(), unscoped("test arrangement"):
+        data = factories.build_world()
+        db.session.commit()
+        ids = factories.World.ids(data)
+    return ids
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def _client_for(app, email):
+    test_client = app.test_client()
+    response = AuthActions(test_client).login(email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return test_client
+
+
+@pytest.fixture
+def caseworker_client(app, world):
+    return _client_for(app, world.emails["caseworker"])
+
+
+@pytest.fixture
+def team_lead_client(app, world):
+    return _client_for(app, world.emails["team_lead"])
+
+
+@pytest.fixture
+def it_admin_client(app, world):
+    return _client_for(app, world.emails["it_admin"])
+
+
+@pytest.fixture
+def auditor_client(app, world):
+    return _client_for(app, world.emails["auditor"])
+
+
+@pytest.fixture
+def foreign_client(app, world):
+    """A caseworker of the second authority."""
+    return _client_for(app, world.emails["foreign_caseworker"])
+
+
+@pytest.fixture
+def login_as(app, world):
+    def _login(role_or_email):
+        email = world.emails.get(role_or_email, role_or_email)
+        return _client_for(app, email)
+
+    return _login
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return _count
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_app(database_url, app):
+    """A second app on the same database with CSRF protection switched on."""
+    return make_app(database_url, WTF_CSRF_ENABLED=True)
+
+
+def pytest_report_header(config):
+    url = os.environ.get("LOTSE_TEST_DATABASE_URL") or "sqlite (temporary file)"
+    return f"lotse test database: {re.sub(r'//[^@/]*@', '//***@', url)}"
