@@ -45,7 +45,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header \
+		-o translations/messages.pot app.py config.py models admin_views seed services
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 bench: install

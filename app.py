@@ -13,7 +13,12 @@ from services.migrate import init_migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder="admin_views/templates")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="admin_views/templates",
+        static_folder="admin_views/static",
+    )
     config.load(app, test_config)
     db.init_app(app)
     init_migrate(app)

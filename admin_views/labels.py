@@ -144,4 +144,17 @@ LABELS = {
     "object_id": _l("Objekt-ID"),
     "changes": _l("Änderungen"),
     "remote_addr": _l("IP-Adresse"),
+    # filters and searches across a relationship
+    "access_route.name": _l("Zugangsweg"),
+    "agency.name": _l("Kooperationspartner"),
+    "authority.name": _l("Behörde"),
+    "caseworker.display_name": _l("Fallmanager:in"),
+    "client.family_name": _l("Familienname der Klient:in"),
+    "client.number": _l("Nummer der Klient:in"),
+    "closure_reason.name": _l("Abschlussgrund"),
+    "municipality.name": _l("Kommune"),
+    "need_area.name": _l("Handlungsfeld"),
+    "residence_status.name": _l("Aufenthaltsstatus"),
+    "target_group.name": _l("Zielgruppe"),
+    "user.email": _l("E-Mail der Benutzer:in"),
 }

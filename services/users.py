@@ -30,7 +30,9 @@ def create_user(
 ) -> tuple[User, str | None]:
     """Create a user; returns the user and the generated password, if one was generated."""
     try:
-        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        email = validate_email(
+            email.strip(), check_deliverability=False, globally_deliverable=False
+        ).normalized.lower()
     except EmailNotValidError:
         raise UserError(f"ungültige E-Mail-Adresse: {email!r}") from None
     if role not in ROLE:

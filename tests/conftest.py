@@ -47,6 +47,9 @@ def database_url(tmp_path_factory):
     return url
 
 
+_apps = []
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -57,7 +60,18 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": "lotse.test",
     }
     config.update(overrides)
-    return create_app(config)
+    created = create_app(config)
+    _apps.append(created)
+    return created
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines():
+    """Close pooled connections at the end, so no connection is left to the collector."""
+    yield
+    for created in _apps:
+        with created.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

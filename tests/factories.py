@@ -7,23 +7,34 @@ from types import SimpleNamespace
 
 from models import (
     AccessRoute,
+    Activity,
     Agency,
+    AuditEvent,
     Authority,
     Case,
+    CaseConference,
+    CaseShare,
     ChecklistTemplate,
     ChecklistTemplateItem,
     Client,
     ClosureReason,
+    Consent,
+    Evaluation,
+    Goal,
+    HouseholdMember,
+    Measure,
     MeasureType,
     Municipality,
     NeedArea,
+    Referral,
     ResidenceStatus,
+    StructuralIssue,
     TargetGroup,
     User,
     db,
 )
 from models.user import _hasher
-from services.cases import open_case, register_client
+from services.cases import open_case, record_needs, register_client
 
 PASSWORD = "correct horse battery staple"
 
@@ -128,12 +139,123 @@ def build_world() -> dict:
     )
     db.session.add_all(o.values())
     db.session.flush()
-    o["caseworker"] = make_user("fallmanagement@kreis-lippe.test", "caseworker", o["authority"])
-    o["team_lead"] = make_user("teamleitung@kreis-lippe.test", "team_lead", o["authority"])
-    o["it_admin"] = make_user("it@kreis-lippe.test", "it_admin", o["authority"])
-    o["auditor"] = make_user("datenschutz@kreis-lippe.test", "auditor", o["authority"])
+    o["caseworker"] = make_user("fallmanagement@kreis-lippe.example", "caseworker", o["authority"])
+    o["team_lead"] = make_user("teamleitung@kreis-lippe.example", "team_lead", o["authority"])
+    o["it_admin"] = make_user("it@kreis-lippe.example", "it_admin", o["authority"])
+    o["auditor"] = make_user("datenschutz@kreis-lippe.example", "auditor", o["authority"])
     o["foreign_caseworker"] = make_user(
-        "fallmanagement@detmold.test", "caseworker", o["foreign_authority"]
+        "fallmanagement@detmold.example", "caseworker", o["foreign_authority"]
     )
     db.session.flush()
     return o
+
+
+def make_full_case(world, i: int = 0) -> Case:
+    """A case with an entry in every part table, plus a reference row of each kind.
+
+    ``world`` is the id namespace of ``build_world``; ``i`` makes names unique.
+    """
+    get = db.session.get
+    authority = get(Authority, world.authority)
+    with db.session.no_autoflush:
+        client = make_client(
+            authority,
+            family_name=f"Haddad{i}",
+            nationality="SYR",
+            languages=["apc", "deu"],
+            residence_status_id=world.residence_status,
+            municipality_id=world.detmold,
+            target_group_id=world.target_group,
+        )
+        case = make_case(client, caseworker_id=world.caseworker, access_route_id=world.access_route)
+        area = NeedArea(code=f"area_{i}", name=f"Bereich {i}", position=10 + i)
+        agency = Agency(code=f"agency_{i}", name=f"Stelle {i}", kind="other")
+        db.session.add_all([area, agency])
+        db.session.add_all(
+            [
+                Municipality(code=f"9{i:07d}", name=f"Gemeinde {i}"),
+                MeasureType(code=f"type_{i}", name=f"Art {i}", need_area=area),
+                ResidenceStatus(code=f"status_{i}", name=f"Status {i}"),
+                TargetGroup(code=f"group_{i}", name=f"Gruppe {i}"),
+                AccessRoute(code=f"route_{i}", name=f"Weg {i}"),
+                ClosureReason(code=f"reason_{i}", name=f"Grund {i}", outcome="neutral"),
+                ChecklistTemplate(code=f"template_{i}", name=f"Vorlage {i}", need_area=area),
+                Authority(
+                    code=f"authority_{i}",
+                    name=f"Behörde {i}",
+                    kind="other",
+                    case_number_prefix=f"X{i}",
+                ),
+            ]
+        )
+        db.session.flush()
+        record_needs(case, [area])
+        consent = Consent(
+            client=client,
+            authority_id=client.authority_id,
+            purpose="Vermittlung an das Jobcenter",
+            data_categories="Stammdaten, Sprachstand",
+            given_on=date(2026, 3, 2),
+        )
+        consent.recipient_agencies.append(get(Agency, world.jobcenter))
+        consent.recipient_authorities.append(get(Authority, world.foreign_authority))
+        goal = Goal(
+            case=case,
+            authority_id=case.authority_id,
+            description="B1-Zertifikat erreichen",
+            need_area=area,
+            agreed_on=date(2026, 3, 3),
+        )
+        db.session.add_all([consent, goal])
+        db.session.flush()
+        owned = {"authority_id": case.authority_id}
+        db.session.add_all(
+            [
+                HouseholdMember(
+                    client=client,
+                    relation="child",
+                    family_name=f"Haddad{i}",
+                    given_names="Sami",
+                    needs_childcare_or_school=True,
+                    **owned,
+                ),
+                Measure(
+                    goal=goal,
+                    case=case,
+                    description="Integrationskurs anmelden",
+                    agency=agency,
+                    **owned,
+                ),
+                Referral(
+                    case=case,
+                    agency=agency,
+                    need_area=area,
+                    reason="Arbeitsvermittlung",
+                    consent=consent,
+                    status="sent",
+                    sent_on=date(2026, 3, 4),
+                    **owned,
+                ),
+                Activity(case=case, occurred_on=date(2026, 3, 2), duration_minutes=45, **owned),
+                CaseConference(case=case, held_on=date(2026, 3, 10), results="Plan", **owned),
+                Evaluation(case=case, evaluated_on=date(2026, 6, 1), success_rating=4, **owned),
+                CaseShare(
+                    case=case,
+                    owner_authority_id=case.authority_id,
+                    authority_id=world.foreign_authority,
+                    consent=consent,
+                    access="read",
+                ),
+                StructuralIssue(
+                    title=f"Zu wenige Sprachkursplätze {i}",
+                    description="Wartezeit über sechs Monate",
+                    need_area=area,
+                    case=case,
+                    **owned,
+                ),
+                AuditEvent(action="login", user_id=world.caseworker, authority_id=world.authority),
+                make_user(f"user{i}@kreis-lippe.example", "caseworker", authority),
+            ]
+        )
+        db.session.flush()
+    return case
