@@ -59,7 +59,6 @@ def load(app, test_config: dict | None = None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=_int("LOTSE_SESSION_IDLE_MINUTES", 30)),
         LOTSE_SESSION_MAX_HOURS=_int("LOTSE_SESSION_MAX_HOURS", 10),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
-        LOTSE_PAGE_SIZE=_int("LOTSE_PAGE_SIZE", 25),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),
         LOTSE_DEMO_CREDENTIALS=instance_path / "demo-accounts.txt",

@@ -23,6 +23,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models import User, db
+from models.choices import LOCALE
 from models.types import utcnow
 from models.user import dummy_password_check
 
@@ -121,6 +122,18 @@ def logout():
     session.clear()
     flash(_("Sie wurden abgemeldet."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/locale", methods=["POST"])
+@login_required
+def set_locale():
+    """Each user chooses the UI language for themselves."""
+    locale = request.form.get("locale")
+    if locale not in LOCALE:
+        abort(400)
+    current_user.locale = locale
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))
 
 
 @bp.route("/")

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from models import User, db
 from services.cases import on_need_created, open_case
 
 from . import lookups
@@ -54,7 +55,7 @@ class CaseView(LotseModelView):
     def on_model_change(self, form, model, is_created):
         if is_created:
             if model.caseworker is None:
-                model.caseworker_id = current_user.id
+                model.caseworker = db.session.get(User, current_user.id)
             open_case(model)
 
 

@@ -12,6 +12,7 @@ from flask_admin.form import Select2Widget
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
 
 EXTRA_COUNTRIES = {"XXA": _l("staatenlos"), "XXX": _l("ungeklärt")}
 # Languages that case work meets; the full ISO 639-3 list has 7,900 entries, most extinct.
@@ -107,7 +108,7 @@ class CountryField(SelectField):
 
     def pre_validate(self, form):
         if self.data is not None and not is_country(self.data):
-            raise ValueError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext("Not a valid choice."))
 
 
 class LanguageField(SelectField):
@@ -126,7 +127,7 @@ class LanguageField(SelectField):
 
     def pre_validate(self, form):
         if self.data is not None and not is_language(self.data):
-            raise ValueError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext("Not a valid choice."))
 
 
 class LanguageListField(SelectMultipleField):
@@ -142,4 +143,4 @@ class LanguageListField(SelectMultipleField):
     def pre_validate(self, form):
         for code in self.data or []:
             if not is_language(code):
-                raise ValueError(self.gettext("Not a valid choice."))
+                raise ValidationError(self.gettext("Not a valid choice."))

@@ -86,4 +86,5 @@ def record_needs(
 
 def on_need_created(need: Need) -> None:
     """A need added one at a time (e.g. through the admin form) copies its checklist too."""
-    copy_checklist(need.case, need.need_area_id)
+    area_id = need.need_area.id if need.need_area is not None else need.need_area_id
+    copy_checklist(need.case, area_id)

@@ -44,7 +44,10 @@ def next_number(authority_id: int, kind: str, on: date | None = None) -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown number kind {kind!r}")
     year = (on or date.today()).year
-    prefix = db.session.execute(
-        select(Authority.case_number_prefix).where(Authority.id == authority_id)
-    ).scalar_one()
-    return KINDS[kind].format(prefix=prefix, year=year, n=_next_value(authority_id, kind, year))
+    # The new row that asks for a number may already be in the session, still without one.
+    with db.session.no_autoflush:
+        prefix = db.session.execute(
+            select(Authority.case_number_prefix).where(Authority.id == authority_id)
+        ).scalar_one()
+        value = _next_value(authority_id, kind, year)
+    return KINDS[kind].format(prefix=prefix, year=year, n=value)

@@ -141,3 +141,13 @@ def test_wrong_role_gets_403(it_admin_client, auditor_client, caseworker_client)
     assert caseworker_client.get("/admin/user/").status_code == 403
     assert caseworker_client.get("/admin/audit_event/").status_code == 403
     assert "keine Berechtigung" in caseworker_client.get("/admin/user/").get_data(as_text=True)
+
+
+def test_user_switches_ui_language_for_themselves(app, caseworker_client, world):
+    response = caseworker_client.post("/locale", data={"locale": "en", "next": "/admin/client/"})
+    assert response.headers["Location"] == "/admin/client/"
+    page = caseworker_client.get("/admin/client/").get_data(as_text=True)
+    assert 'lang="en"' in page
+    with app.app_context(), unscoped("test check"):
+        assert db.session.get(User, world.caseworker).locale == "en"
+    assert caseworker_client.post("/locale", data={"locale": "fr"}).status_code == 400

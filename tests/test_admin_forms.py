@@ -1,0 +1,184 @@
+"""Creating records through the admin forms runs the services and refuses bad input in German."""
+
+import pytest
+
+from models import Case, CaseChecklistItem, Client, Goal, Measure, Need, Referral, db
+from models.scoping import unscoped
+from tests import factories
+
+
+@pytest.fixture
+def arranged(app, world):
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(factories.Authority, world.authority)
+        client = factories.make_client(authority)
+        case = factories.make_case(client)
+        goal = Goal(case=case, authority_id=case.authority_id, description="Arbeit finden")
+        db.session.add(goal)
+        db.session.commit()
+        return {"client": client.id, "case": case.id, "goal": goal.id}
+
+
+def _check(app, fn):
+    with app.app_context(), unscoped("test check"):
+        return fn()
+
+
+def test_new_client_gets_the_next_number_of_its_authority(app, caseworker_client, world):
+    response = caseworker_client.post(
+        "/admin/client/new/",
+        data={
+            "family_name": "Yilmaz",
+            "given_names": "Elif",
+            "gender": "female",
+            "nationality": "TUR",
+            "languages": ["tur", "deu"],
+            "birth_date": "1991-02-03",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    client = _check(app, lambda: db.session.query(Client).one())
+    assert client.number.startswith("KL-ABH-") and client.number.endswith("-00001")
+    assert client.authority_id == world.authority
+    assert client.languages == ["tur", "deu"]
+    assert client.created_by_id == world.caseworker
+
+
+def test_unknown_country_code_is_refused(app, caseworker_client, world):
+    response = caseworker_client.post(
+        "/admin/client/new/",
+        data={"family_name": "X", "given_names": "Y", "gender": "female", "nationality": "ZZZ"},
+    )
+    assert response.status_code == 200
+    assert _check(app, lambda: db.session.query(Client).count()) == 0
+
+
+def test_new_case_is_numbered_and_gets_the_general_checklist(
+    app, caseworker_client, world, arranged
+):
+    response = caseworker_client.post(
+        "/admin/case/new/", data={"client": str(arranged["client"]), "opened_on": "2026-04-01"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+
+    def created():
+        case = db.session.query(Case).order_by(Case.id.desc()).first()
+        items = db.session.query(CaseChecklistItem).filter_by(case_id=case.id).all()
+        return case.number, case.caseworker_id, sorted(i.text for i in items)
+
+    number, caseworker_id, items = _check(app, created)
+    assert number == "KL-ABH-F-2026-00002"
+    assert caseworker_id == world.caseworker
+    assert items == ["Datenschutzhinweis ausgehändigt", "Erstgespräch dokumentiert"]
+
+
+def test_new_need_copies_its_area_checklist(app, caseworker_client, world, arranged):
+    response = caseworker_client.post(
+        "/admin/need/new/",
+        data={"case": str(arranged["case"]), "need_area": str(world.language), "priority": "high"},
+    )
+    assert response.status_code == 302
+    texts = _check(
+        app,
+        lambda: [
+            i.text
+            for i in db.session.query(CaseChecklistItem).filter_by(
+                case_id=arranged["case"], need_area_id=world.language
+            )
+        ],
+    )
+    assert texts == ["Sprachstand erhoben"]
+
+
+def test_duplicate_need_area_gives_a_german_message_without_database_text(
+    app, caseworker_client, world, arranged
+):
+    data = {"case": str(arranged["case"]), "need_area": str(world.work), "priority": "low"}
+    assert caseworker_client.post("/admin/need/new/", data=data).status_code == 302
+    response = caseworker_client.post("/admin/need/new/", data=data)
+    html = response.get_data(as_text=True)
+    assert "widerspricht einer Regel der Datenbank" in html
+    assert "UNIQUE" not in html
+    assert "IntegrityError" not in html
+    assert (
+        _check(app, lambda: db.session.query(Need).filter_by(need_area_id=world.work).count()) == 1
+    )
+
+
+def test_measure_takes_its_case_from_its_goal(app, caseworker_client, world, arranged):
+    response = caseworker_client.post(
+        "/admin/measure/new/",
+        data={
+            "goal": str(arranged["goal"]),
+            "description": "Bewerbung schreiben",
+            "responsible": "client",
+            "status": "planned",
+        },
+    )
+    assert response.status_code == 302
+    measure = _check(app, lambda: db.session.query(Measure).one())
+    assert (measure.case_id, measure.authority_id) == (arranged["case"], world.authority)
+
+
+def test_done_measure_without_date_is_refused_in_german(app, caseworker_client, world, arranged):
+    response = caseworker_client.post(
+        "/admin/measure/new/",
+        data={
+            "goal": str(arranged["goal"]),
+            "description": "Bewerbung schreiben",
+            "responsible": "client",
+            "status": "done",
+        },
+    )
+    assert "braucht ein Erledigungsdatum" in response.get_data(as_text=True)
+    assert _check(app, lambda: db.session.query(Measure).count()) == 0
+
+
+def test_sent_referral_without_consent_is_refused_in_german(
+    app, caseworker_client, world, arranged
+):
+    response = caseworker_client.post(
+        "/admin/referral/new/",
+        data={
+            "case": str(arranged["case"]),
+            "agency": str(world.jobcenter),
+            "reason": "Arbeitsvermittlung",
+            "status": "sent",
+            "sent_on": "2026-04-02",
+        },
+    )
+    assert "braucht eine Einwilligung" in response.get_data(as_text=True)
+    assert _check(app, lambda: db.session.query(Referral).count()) == 0
+
+
+def test_bad_enumeration_value_in_a_form_is_refused(app, caseworker_client, world, arranged):
+    response = caseworker_client.post(
+        "/admin/need/new/",
+        data={"case": str(arranged["case"]), "need_area": str(world.work), "priority": "urgent"},
+    )
+    assert response.status_code == 200
+    assert "Keine gültige Auswahl" in response.get_data(as_text=True) or "gültig" in (
+        response.get_data(as_text=True)
+    )
+    assert _check(app, lambda: db.session.query(Need).count()) == 0
+
+
+def test_archive_action_archives_instead_of_deleting(app, team_lead_client, world, arranged):
+    response = team_lead_client.post(
+        "/admin/client/action/", data={"action": "archive", "rowid": str(arranged["client"])}
+    )
+    assert response.status_code == 302
+    client = _check(app, lambda: db.session.get(Client, arranged["client"]))
+    assert client is not None and client.archived_at is not None
+
+
+def test_caseworker_may_not_archive(app, caseworker_client, world, arranged):
+    caseworker_client.post(
+        "/admin/client/action/", data={"action": "archive", "rowid": str(arranged["client"])}
+    )
+    assert _check(app, lambda: db.session.get(Client, arranged["client"]).archived_at) is None
+
+
+def test_delete_endpoint_deletes_nothing(app, team_lead_client, world, arranged):
+    team_lead_client.post("/admin/client/delete/", data={"id": str(arranged["client"])})
+    assert _check(app, lambda: db.session.get(Client, arranged["client"])) is not None
