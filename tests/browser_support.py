@@ -1,0 +1,150 @@
+"""Helpers for the browser tests: a live HTTP server, Chromium, and a record of page problems.
+
+Debian's Chromium (``/usr/bin/chromium``) is driven through Playwright's sync API; Playwright's
+own browser downloads are not used. Without a usable Chromium the browser tests are skipped
+locally and fail in CI (``CI=true``), as PostgreSQL does (DESIGN.md §6).
+"""
+
+import os
+import re
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+# LOTSE_TEST_CHROMIUM points the tests at another Chromium binary.
+CHROMIUM = Path(os.environ.get("LOTSE_TEST_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 10_000
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Registered before any page script runs, on every document; CSP does not apply to it.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations = window.__cspViolations || [];
+  const v = {
+    directive: e.effectiveDirective || e.violatedDirective,
+    blocked: e.blockedURI,
+    source: e.sourceFile,
+    line: e.lineNumber,
+    sample: e.sample,
+    element: e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : null,
+    document: e.documentURI,
+  };
+  window.__cspViolations.push(v);
+  if (window.__lotseCspViolation) { window.__lotseCspViolation(v); }
+});
+"""
+
+
+def unavailable(reason: str):
+    """Chromium cannot be used: a failure in CI, a skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser test needs Chromium: {reason}")
+
+
+class LiveServer:
+    """A WSGI app served over real HTTP from a background thread, on a free local port."""
+
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="lotse-live-server", daemon=True
+        )
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+@dataclass
+class PageProblems:
+    """Console errors, uncaught exceptions and CSP violations seen on a page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[dict] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def watch(self, page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
+        page.on("requestfailed", self._on_request_failed)
+        # The binding outlives navigations, so no violation is lost on a page change.
+        page.expose_binding("__lotseCspViolation", self._on_csp_violation)
+        page.add_init_script(CSP_LISTENER)
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        location = message.location or {}
+        url, line = location.get("url", "?"), location.get("lineNumber", "?")
+        self.console_errors.append(f"{url}:{line}: {message.text}")
+
+    def _on_request_failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED":  # cancelled by a navigation, not an error
+            return
+        self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+    def _on_csp_violation(self, source, violation) -> None:
+        if violation not in self.csp_violations:
+            self.csp_violations.append(violation)
+
+    def collect_from(self, page) -> None:
+        """Also read the violations the current document recorded itself."""
+        for violation in page.evaluate("window.__cspViolations || []"):
+            self._on_csp_violation(None, violation)
+
+    def report(self) -> str:
+        lines = []
+        for title, items in (
+            ("CSP violations", self.csp_violations),
+            ("console errors", self.console_errors),
+            ("uncaught page errors", self.page_errors),
+            ("failed requests", self.failed_requests),
+        ):
+            lines += [f"{title}:", *(f"  {item}" for item in items)] if items else []
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.console_errors or self.page_errors or self.csp_violations or self.failed_requests
+        )
+
+
+@contextmanager
+def artifacts_on_failure(page, name: str):
+    """On any failure inside the block, keep a screenshot and the HTML under test-artifacts/."""
+    try:
+        yield
+    except BaseException:
+        save_artifacts(page, name)
+        raise
+
+
+def save_artifacts(page, name: str) -> None:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+        (ARTIFACTS / f"{stem}.html").write_text(page.content(), encoding="utf-8")
+    except Exception as error:  # noqa: BLE001 - the original failure matters more
+        (ARTIFACTS / f"{stem}.txt").write_text(f"no artifacts: {error}\n", encoding="utf-8")

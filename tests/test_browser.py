@@ -1,0 +1,150 @@
+"""End to end in Chromium: log in, register a client through the admin form, find it again.
+
+The app runs in a real HTTP server with CSRF protection on, so the form tokens, the
+Content-Security-Policy and the Select2 widget are exercised as a browser meets them.
+"""
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from models import Client, db
+from models.scoping import unscoped
+from tests.browser_support import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    TIMEOUT_MS,
+    LiveServer,
+    PageProblems,
+    artifacts_on_failure,
+    unavailable,
+)
+from tests.conftest import PASSWORD, make_app
+
+pytestmark = pytest.mark.browser
+
+FAMILY_NAME = "Browsertest-Haddad"
+GIVEN_NAMES = "Amira Nour"
+BIRTH_DATE = date(1990, 4, 12)
+NATIONALITY = "SYR"
+NATIONALITY_SEARCH = "Syri"  # German "Syrien, Arabische Republik"
+NUMBER = re.compile(r"^KL-ABH-\d{4}-\d{5}$")
+
+
+@pytest.fixture
+def live_server(app, world, database_url):
+    """A second app on the test database, with CSRF on, served on a free local port."""
+    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    with LiveServer(server_app) as server:
+        yield server
+    # Return the server's connections, so the database can be emptied after the test.
+    with server_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e .[dev])")
+
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=TIMEOUT_MS
+            )
+        except Error as error:
+            unavailable(f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def form_errors(page) -> str:
+    errors = page.locator(".invalid-feedback, .help-block, .alert-danger").all_inner_texts()
+    return "; ".join(text.strip() for text in errors if text.strip()) or "(no message shown)"
+
+
+def test_caseworker_registers_a_client_and_finds_it(page, live_server, app, world, request):
+    from playwright.sync_api import expect
+
+    problems = PageProblems()
+    problems.watch(page)
+    base = live_server.url
+
+    with artifacts_on_failure(page, request.node.name):
+        # Log in through the form; the CSRF token travels in the rendered field.
+        response = page.goto(f"{base}/login")
+        assert response.ok, response.status
+        csp = response.headers.get("content-security-policy", "")
+        assert "script-src" in csp, f"no script CSP on the login page: {csp!r}"
+        page.fill("input[name=email]", world.emails["caseworker"])
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        assert "/login" not in page.url, f"login failed: {form_errors(page)}"
+
+        # Create a client.
+        response = page.goto(f"{base}/admin/client/new/")
+        assert response.ok, response.status
+        page.fill("input#family_name", FAMILY_NAME)
+        page.fill("input#given_names", GIVEN_NAMES)
+        page.fill("input#birth_date", BIRTH_DATE.isoformat())
+        page.keyboard.press("Escape")  # close the date picker the field opened
+
+        # Nationality is a Select2 (3.5) widget over a <select>: use it as a person would.
+        page.click("#s2id_nationality a.select2-choice")
+        page.fill("#select2-drop input.select2-input", NATIONALITY_SEARCH)
+        page.locator("#select2-drop .select2-results li.select2-result-selectable").filter(
+            has_text=NATIONALITY_SEARCH
+        ).first.click()
+        assert page.input_value("select#nationality") == NATIONALITY
+
+        with page.expect_navigation():
+            page.click("form.admin-form input[type=submit].btn-primary")
+        assert "/new/" not in page.url, f"client not saved: {form_errors(page)}"
+
+        with app.app_context(), unscoped("test check"):
+            client = db.session.scalars(
+                select(Client).where(Client.family_name == FAMILY_NAME)
+            ).one()
+            assert client.authority_id == world.authority
+            assert client.given_names == GIVEN_NAMES
+            assert client.birth_date == BIRTH_DATE
+            assert client.nationality == NATIONALITY
+            assert NUMBER.match(client.number), client.number
+            number = client.number
+
+        # Find it again through the list's search box.
+        response = page.goto(f"{base}/admin/client/")
+        assert response.ok, response.status
+        page.fill("input[name=search]", FAMILY_NAME)
+        with page.expect_navigation():
+            page.press("input[name=search]", "Enter")
+        assert "search=" in page.url
+        row = page.locator("table.model-list tbody tr").filter(has_text=FAMILY_NAME)
+        expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(row).to_contain_text(number, timeout=TIMEOUT_MS)
+        expect(row).to_contain_text(GIVEN_NAMES, timeout=TIMEOUT_MS)
+
+        problems.collect_from(page)
+        assert not problems, "the browser reported problems:\n" + problems.report()
