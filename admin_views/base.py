@@ -236,6 +236,18 @@ class LotseModelView(ProtectedMixin, ModelView):
     def _archivable(self) -> bool:
         return hasattr(self.model, "archived_at")
 
+    def get_one(self, id):
+        # A row the authority rule hides is "not found", never "forbidden" (DESIGN.md §4);
+        # Flask-Admin itself would redirect with a flash message instead.
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        model = db.session.get(self.model, pk)
+        if model is None:
+            abort(404)
+        return model
+
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
         # Flask-Admin's inline edit does not check can_edit itself (FLASK_ADMIN_NOTES.md).

@@ -22,13 +22,27 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 
 from flask import has_request_context
-from sqlalchemy import event, or_
+from sqlalchemy import and_, event, exists, or_, select, true
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm.base import NO_VALUE
 
-from .case import Case, CaseShare
-from .client import Client, OwnedMixin
+from .case import (
+    Activity,
+    Case,
+    CaseChecklistItem,
+    CaseConference,
+    CaseShare,
+    Evaluation,
+    Goal,
+    Measure,
+    Need,
+    Referral,
+)
+from .client import Client, Consent, HouseholdMember, OwnedMixin, consent_authority
 from .mixins import AuthorMixin
 from .steering import StructuralIssue
 
@@ -109,37 +123,111 @@ def _is_scoped(mapper) -> bool:
     return issubclass(mapper.class_, OwnedMixin | CaseShare)
 
 
-def _criteria(scope: Scope):
-    if not scope.sees_client_data:
-        # Nobody's rows: authority_id is NOT NULL, so this never matches.
-        owned = with_loader_criteria(
-            OwnedMixin, lambda cls: cls.authority_id.is_(None), include_aliases=True
-        )
-        shares = with_loader_criteria(
-            CaseShare, lambda cls: cls.owner_authority_id.is_(None), include_aliases=True
-        )
-        if scope.role == "auditor":
-            # Auditors read structural issues, which carry no personal data.
-            issues = with_loader_criteria(
-                StructuralIssue,
-                lambda cls: cls.authority_id == scope.authority_id,
-                include_aliases=True,
-            )
-            return owned, shares, issues
-        return owned, shares
-    authority_id = scope.authority_id
+def _valid_share_of(authority_id: int, today: date, access: tuple[str, ...] = ("read", "write")):
+    """Core condition for case shares with ``authority_id`` that are in force ``today``.
+
+    A share is in force while it is not revoked and its consent is given, not withdrawn,
+    not expired and still names the receiving authority (DESIGN.md §4). Written against the
+    tables, not the classes, so the authority rule does not apply to itself.
+    """
+    share, consent, recipients = CaseShare.__table__, Consent.__table__, consent_authority
     return (
-        with_loader_criteria(
-            OwnedMixin, lambda cls: cls.authority_id == authority_id, include_aliases=True
-        ),
-        with_loader_criteria(
-            CaseShare,
-            lambda cls: or_(
-                cls.owner_authority_id == authority_id, cls.authority_id == authority_id
+        select(share.c.case_id)
+        .join(consent, consent.c.id == share.c.consent_id)
+        .where(
+            share.c.authority_id == authority_id,
+            share.c.access.in_(access),
+            share.c.revoked_on.is_(None),
+            consent.c.given_on <= today,
+            or_(consent.c.withdrawn_on.is_(None), consent.c.withdrawn_on > today),
+            or_(consent.c.valid_until.is_(None), consent.c.valid_until >= today),
+            exists().where(
+                recipients.c.consent_id == consent.c.id,
+                recipients.c.authority_id == authority_id,
             ),
-            include_aliases=True,
-        ),
+        )
     )
+
+
+def _shared_client_ids(authority_id: int, today: date):
+    case = Case.__table__
+    return select(case.c.client_id).where(case.c.id.in_(_valid_share_of(authority_id, today)))
+
+
+# How each class holding client data is scoped. Every OwnedMixin class must appear here;
+# a test fails when one is missing.
+OWN = "own"  # the owning authority only
+OWN_OR_SHARED_CASE = "own_or_shared_case"  # plus the parts of cases shared with the authority
+SHARED_CASE_NOT_CONFIDENTIAL = "shared_case_not_confidential"
+OWN_OR_SHARED_CLIENT = "own_or_shared_client"  # master data of clients of shared cases
+SHARED_CASE = "shared_case"  # the case itself, by id
+STEERING = "steering"  # structural issues: own, or all for team leads and auditors
+
+RULES: dict[type, str] = {
+    Client: OWN_OR_SHARED_CLIENT,
+    HouseholdMember: OWN,
+    Consent: OWN,
+    Case: SHARED_CASE,
+    Need: OWN_OR_SHARED_CASE,
+    Goal: OWN_OR_SHARED_CASE,
+    Measure: OWN_OR_SHARED_CASE,
+    Referral: OWN_OR_SHARED_CASE,
+    CaseConference: OWN_OR_SHARED_CASE,
+    CaseChecklistItem: OWN_OR_SHARED_CASE,
+    Evaluation: OWN_OR_SHARED_CASE,
+    Activity: SHARED_CASE_NOT_CONFIDENTIAL,
+    StructuralIssue: STEERING,
+}
+# Roles that read every authority's structural issues (DESIGN.md §4).
+STEERING_READERS = frozenset({"team_lead", "auditor"})
+
+
+def _condition(cls, rule: str, scope: Scope, today: date):
+    authority_id = scope.authority_id
+    own = cls.authority_id == authority_id
+    if rule == OWN:
+        return own
+    if rule == OWN_OR_SHARED_CLIENT:
+        return or_(own, cls.id.in_(_shared_client_ids(authority_id, today)))
+    if rule == SHARED_CASE:
+        return or_(own, cls.id.in_(_valid_share_of(authority_id, today)))
+    if rule == OWN_OR_SHARED_CASE:
+        return or_(own, cls.case_id.in_(_valid_share_of(authority_id, today)))
+    if rule == SHARED_CASE_NOT_CONFIDENTIAL:
+        # Counselling notes never leave the owning authority (§ 203 StGB).
+        return or_(
+            own,
+            and_(
+                cls.confidential.is_(False),
+                cls.case_id.in_(_valid_share_of(authority_id, today)),
+            ),
+        )
+    if rule == STEERING:
+        return true() if scope.role in STEERING_READERS else own
+    raise ScopeError(f"unknown scoping rule {rule!r}")
+
+
+def _criteria(scope: Scope):
+    today = date.today()
+    options = []
+    for cls, rule in RULES.items():
+        if not scope.sees_client_data:
+            if rule == STEERING and scope.role == "auditor":
+                condition = true()  # structural issues carry no personal data
+            else:
+                condition = cls.authority_id.is_(None)  # NOT NULL: matches nothing
+        else:
+            condition = _condition(cls, rule, scope, today)
+        options.append(with_loader_criteria(cls, condition, include_aliases=True))
+    if scope.sees_client_data:
+        shares = or_(
+            CaseShare.owner_authority_id == scope.authority_id,
+            CaseShare.authority_id == scope.authority_id,
+        )
+    else:
+        shares = CaseShare.owner_authority_id.is_(None)
+    options.append(with_loader_criteria(CaseShare, shares, include_aliases=True))
+    return options
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -197,7 +285,8 @@ def _guard_writes(session: Session, flush_context, instances):
             setattr(obj, owner, inherited if inherited is not None else own)
         elif inherited is not None and getattr(obj, owner) != inherited:
             raise ScopeViolation("a row cannot belong to another authority than its parent")
-        _check_writable(scope, obj)
+        _check_writable(session, scope, obj)
+        _check_references(obj)
 
     for obj in session.dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -208,25 +297,49 @@ def _guard_writes(session: Session, flush_context, instances):
             history = _attr_history(obj, _owner_attr(obj))
             if history.deleted and history.deleted[0] is not None:
                 raise ScopeViolation("a row cannot be moved to another authority")
-            _check_writable(scope, obj)
+            _check_writable(session, scope, obj)
+            _check_references(obj)
 
     for obj in session.deleted:
         if isinstance(obj, OwnedMixin | CaseShare):
-            _check_writable(scope, obj)
+            _check_writable(session, scope, obj)
 
 
 def _attr_history(obj, attr):
-    from sqlalchemy import inspect
-
-    return inspect(obj).attrs[attr].history
+    return sa_inspect(obj).attrs[attr].history
 
 
-def _check_writable(scope: Scope | None, obj) -> None:
+def _check_writable(session: Session, scope: Scope | None, obj) -> None:
     if scope is None:
         raise ScopeError("client data written outside a request without a declared scope")
     if scope.unrestricted:
         return
     if not scope.sees_client_data:
         raise ScopeViolation("this role writes no client data")
-    if getattr(obj, _owner_attr(obj)) != scope.authority_id:
-        raise ScopeViolation("the row belongs to another authority")
+    if getattr(obj, _owner_attr(obj)) == scope.authority_id:
+        return
+    # Another authority's row: only parts of a case shared for writing (DESIGN.md §4). The
+    # case itself, its client's master data and the shares stay with the owner.
+    if RULES.get(type(obj)) in (OWN_OR_SHARED_CASE, SHARED_CASE_NOT_CONFIDENTIAL):
+        writable = _valid_share_of(scope.authority_id, date.today(), access=("write",))
+        case_id = obj.case.id if getattr(obj, "case", None) is not None else obj.case_id
+        with session.no_autoflush:
+            if case_id in session.execute(writable).scalars().all():
+                return
+    raise ScopeViolation("the row belongs to another authority")
+
+
+def _check_references(obj) -> None:
+    """Refuse to attach a row of another authority (a forged id in a form, say)."""
+    owner = getattr(obj, _owner_attr(obj))
+    for relationship in sa_inspect(type(obj)).relationships:
+        if relationship.direction.name != "MANYTOONE":
+            continue
+        target = relationship.mapper.class_
+        if not issubclass(target, OwnedMixin) or target is StructuralIssue:
+            continue
+        related = sa_inspect(obj).attrs[relationship.key].loaded_value
+        if related is None or related is NO_VALUE:
+            continue
+        if related.authority_id != owner:
+            raise ScopeViolation(f"{relationship.key} belongs to another authority")
