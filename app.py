@@ -1,6 +1,7 @@
 """Lotse: the application factory. A table of contents; each part wires itself."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from admin_views import init_admin
@@ -20,6 +21,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="admin_views/static",
     )
     config.load(app, test_config)
+    if app.config["LOTSE_PROXY_COUNT"]:
+        # Behind a reverse proxy: take the client address from X-Forwarded-For.
+        count = app.config["LOTSE_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     db.init_app(app)
     init_migrate(app)
     init_i18n(app)

@@ -58,6 +58,11 @@ def load(app, test_config: dict | None = None) -> None:
         REMEMBER_COOKIE_DURATION=timedelta(0),
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=_int("LOTSE_SESSION_IDLE_MINUTES", 30)),
         LOTSE_SESSION_MAX_HOURS=_int("LOTSE_SESSION_MAX_HOURS", 10),
+        LOTSE_LOGIN_RATE_LIMIT=os.environ.get(
+            "LOTSE_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
+        ),
+        LOTSE_RATELIMIT_STORAGE_URI=os.environ.get("LOTSE_RATELIMIT_STORAGE_URI", "memory://"),
+        LOTSE_PROXY_COUNT=_int("LOTSE_PROXY_COUNT", 0),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),

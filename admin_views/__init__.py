@@ -20,6 +20,7 @@ from .cases import (
 )
 from .clients import ClientView, ConsentView, HouseholdMemberView
 from .i18n import TRANSLATIONS_DIR
+from .profile import ProfileView
 from .reference import (
     AccessRouteView,
     AgencyView,
@@ -72,6 +73,7 @@ def build_views():
         MunicipalityView(m.Municipality, name=_l("Kommunen"), category=REFERENCE),
         UserView(m.User, name=_l("Benutzer:innen"), category=ADMINISTRATION),
         AuditEventView(m.AuditEvent, name=_l("Protokoll"), category=ADMINISTRATION),
+        ProfileView(name=_l("Passwort ändern"), endpoint="profile", url="/admin/profile"),
     ]
 
 

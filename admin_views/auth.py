@@ -16,6 +16,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -72,6 +74,10 @@ def _failed_login_delay(failures: int) -> timedelta:
     if failures < LOCKOUT_AFTER:
         return timedelta(0)
     return min(LOCKOUT_BASE * 2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX)
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOTSE_LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -161,4 +167,12 @@ def init_auth(app) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     app.register_blueprint(bp)
+    # Per-IP limit on login attempts, in memory or in Redis (LOTSE_RATELIMIT_STORAGE_URI).
+    # One limiter per app: its storage is per app, like the app's configuration.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LOTSE_RATELIMIT_STORAGE_URI"])
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], app=app)
+    app.view_functions["auth.login"] = limiter.limit(_login_rate_limit, methods=["POST"])(
+        app.view_functions["auth.login"]
+    )
+    app.extensions["lotse_limiter"] = limiter
     app.before_request(_enforce_session_limits)

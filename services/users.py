@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from models import Authority, User, db
 from models.choices import LOCALE, ROLE
 
-MIN_PASSWORD_LENGTH = 12
+from .passwords import password_problem
 
 
 class UserError(ValueError):
@@ -54,8 +54,9 @@ def create_user(
     generated = None
     if password is None:
         password = generated = generate_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein")
+    problem = password_problem(password, email)
+    if problem:
+        raise UserError(problem[0].lower() + problem[1:].rstrip("."))
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -68,6 +69,23 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user, generated
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """A user changes their own password after re-entering the current one.
+
+    Setting the password rotates the session token, which ends every other session.
+    """
+    if not user.check_password(current):
+        raise UserError("Das aktuelle Passwort ist falsch.")
+    if new != repeated:
+        raise UserError("Die beiden neuen Passwörter stimmen nicht überein.")
+    if new == current:
+        raise UserError("Das neue Passwort muss sich vom aktuellen unterscheiden.")
+    problem = password_problem(new, user.email)
+    if problem:
+        raise UserError(problem)
+    user.set_password(new)
 
 
 def deactivate_user(email: str) -> User:

@@ -57,6 +57,7 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,  # tests log in many times from one address
         "SERVER_NAME": "lotse.test",
     }
     config.update(overrides)

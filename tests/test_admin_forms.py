@@ -38,7 +38,8 @@ def test_new_client_gets_the_next_number_of_its_authority(app, caseworker_client
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     client = _check(app, lambda: db.session.query(Client).one())
-    assert client.number.startswith("KL-ABH-") and client.number.endswith("-00001")
+    assert client.number.startswith("KL-ABH-")
+    assert client.number.endswith("-00001")
     assert client.authority_id == world.authority
     assert client.languages == ["tur", "deu"]
     assert client.created_by_id == world.caseworker
@@ -169,7 +170,8 @@ def test_archive_action_archives_instead_of_deleting(app, team_lead_client, worl
     )
     assert response.status_code == 302
     client = _check(app, lambda: db.session.get(Client, arranged["client"]))
-    assert client is not None and client.archived_at is not None
+    assert client is not None
+    assert client.archived_at is not None
 
 
 def test_caseworker_may_not_archive(app, caseworker_client, world, arranged):
