@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from models import db
+from models import Case, db
 from models.scoping import ScopeViolation
 from models.types import utcnow
 
@@ -33,6 +33,8 @@ from .i18n import format_date, format_datetime
 from .labels import LABELS
 
 VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
+TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
+CLOSED_STATUSES = ("closed", "declined")
 
 CASE_DATA = (
     "client",
@@ -69,12 +71,16 @@ def _grant(resources, *ops) -> dict[str, frozenset[str]]:
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "caseworker": {
         **_grant(CASE_DATA, VIEW, CREATE, EDIT),
+        "case": frozenset({VIEW, CREATE, EDIT, TRANSITION}),
+        "followups": frozenset({VIEW}),
         **_grant(REFERENCE_DATA, VIEW),
         "structural_issue": frozenset({VIEW, CREATE}),
         "dashboard": frozenset({VIEW}),
     },
     "team_lead": {
         **_grant(CASE_DATA, VIEW, CREATE, EDIT, ARCHIVE, EXPORT),
+        "case": frozenset({VIEW, CREATE, EDIT, ARCHIVE, EXPORT, TRANSITION, REOPEN, ASSIGN}),
+        "followups": frozenset({VIEW}),
         **_grant(REFERENCE_DATA, VIEW),
         "case_share": frozenset({VIEW, CREATE, EDIT}),
         "structural_issue": frozenset({VIEW, CREATE, EDIT, EXPORT}),
@@ -93,10 +99,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def allowed(resource: str, operation: str) -> bool:
+def operations(resource: str) -> frozenset[str]:
     if not current_user.is_authenticated:
-        return False
-    return operation in PERMISSIONS.get(current_user.role, {}).get(resource, frozenset())
+        return frozenset()
+    return PERMISSIONS.get(current_user.role, {}).get(resource, frozenset())
+
+
+def allowed(resource: str, operation: str) -> bool:
+    return operation in operations(resource)
 
 
 def _bool_formatter(view, value, *args):
@@ -290,10 +300,35 @@ class LotseModelView(ProtectedMixin, ModelView):
             form.version_token.data = str(obj.version)
         return form
 
+    # Records of a closed case are read-only; only a team lead's reopen changes it again.
+    prefill_fields: tuple[str, ...] = ("case", "client", "goal")
+
+    def _on_model_change(self, form, model, is_created):
+        case = model if isinstance(model, Case) else getattr(model, "case", None)
+        if case is not None and case.id is not None:
+            history = sa_inspect(case).attrs.status.history
+            status = history.deleted[0] if history.deleted else case.status
+            if status in CLOSED_STATUSES:
+                raise ValidationError(
+                    _("Der Fall ist abgeschlossen und kann nicht mehr geändert werden.")
+                )
+        return super()._on_model_change(form, model, is_created)
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if hasattr(form, "version_token"):
             del form["version_token"]
+        if request.method == "GET":
+            # Links from the case file pre-fill the case (or client, goal) of a new entry.
+            for name in self.prefill_fields:
+                value = request.args.get(name, type=int)
+                field = getattr(form, name, None)
+                if value is None or field is None:
+                    continue
+                target = sa_inspect(self.model).relationships[name].mapper.class_
+                related = db.session.get(target, value)
+                if related is not None:
+                    field.data = related
         return form
 
     def update_model(self, form, model):

@@ -1,19 +1,29 @@
 """Fälle: cases and their parts."""
 
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import User, db
+from models import CaseChecklistItem, ClosureReason, User, db
+from models.choices import CASE_STATUS
+from services.casefile import load_case_file
 from services.cases import on_need_created, open_case
+from services.checklist import progress, tick
+from services.lifecycle import TransitionRefused, missing_conditions, transition, transitions_from
 
 from . import lookups
-from .base import LotseModelView
+from .base import CLOSED_STATUSES, REOPEN, TRANSITION, LotseModelView, allowed, operations
 
 CASE_PART_LOOKUPS = {"case": lookups.CASE}
 
 
 class CaseView(LotseModelView):
+    """Cases; the details page is the case file (Fallakte), with lifecycle and checklist."""
+
     column_list = ("number", "client", "status", "caseworker", "opened_on", "access_route")
     column_searchable_list = ("number", "client.family_name", "client.number")
     column_filters = (
@@ -57,6 +67,103 @@ class CaseView(LotseModelView):
             if model.caseworker is None:
                 model.caseworker = db.session.get(User, current_user.id)
             open_case(model)
+
+    @expose("/details/")
+    def details_view(self):
+        case_id = request.args.get("id", type=int)
+        file = load_case_file(case_id) if case_id else None
+        if file is None:
+            abort(404)
+        ops = operations("case")
+        steps = [
+            (step, missing_conditions(file.case, step.target))
+            for step in transitions_from(file.case.status)
+            if step.operation in ops
+        ]
+        reasons = db.session.scalars(
+            select(ClosureReason)
+            .where(ClosureReason.active.is_(True))
+            .order_by(ClosureReason.position)
+        ).all()
+        return self.render(
+            "lotse/case_file.html",
+            file=file,
+            steps=steps,
+            closure_reasons=reasons,
+            can=lambda resource, op="create": allowed(resource, op),
+            return_url=request.full_path,
+        )
+
+    @expose("/transition/", methods=("POST",))
+    def transition_view(self):
+        case = self.get_one(request.args.get("id"))
+        if not allowed("case", TRANSITION) and not allowed("case", REOPEN):
+            abort(403)
+        try:
+            transition(
+                case,
+                request.form.get("to", ""),
+                allowed_operations=operations("case"),
+                closure_reason_code=request.form.get("closure_reason") or None,
+                note=request.form.get("closure_note") or None,
+            )
+            db.session.commit()
+        except TransitionRefused as refused:
+            db.session.rollback()
+            flash(_("Der Statuswechsel ist nicht möglich:"), "error")
+            for reason in refused.reasons:
+                flash(reason, "error")
+        else:
+            flash(
+                _(
+                    "Der Fall ist jetzt im Status „%(status)s“.",
+                    status=CASE_STATUS.label(case.status),
+                ),
+                "success",
+            )
+        return redirect(url_for(".details_view", id=case.id))
+
+    @expose("/checklist/", methods=("GET", "POST"))
+    def checklist_view(self):
+        case = self.get_one(request.args.get("id"))
+        if request.method == "POST":
+            if not self.can_edit:
+                abort(403)
+            item_id = request.form.get("item", type=int)
+            item = db.session.get(CaseChecklistItem, item_id) if item_id else None
+            if item is None or item.case_id != case.id:
+                abort(404)
+            if case.status in CLOSED_STATUSES:
+                flash(_("Der Fall ist abgeschlossen und kann nicht mehr geändert werden."), "error")
+            else:
+                tick(
+                    item, current_user.id, request.form.get("done") == "1", request.form.get("note")
+                )
+                db.session.commit()
+            return redirect(url_for(".checklist_view", id=case.id) + f"#item-{item.id}")
+        items = db.session.scalars(
+            select(CaseChecklistItem)
+            .where(CaseChecklistItem.case_id == case.id)
+            .options(joinedload(CaseChecklistItem.need_area), joinedload(CaseChecklistItem.done_by))
+            .order_by(
+                CaseChecklistItem.need_area_id.is_not(None),
+                CaseChecklistItem.need_area_id,
+                CaseChecklistItem.position,
+            )
+        ).all()
+        groups = {}
+        for item in items:
+            groups.setdefault(item.need_area, []).append(item)
+        done, total = progress(items)
+        return self.render(
+            "lotse/checklist.html",
+            case=case,
+            groups=groups,
+            done=done,
+            total=total,
+            percent=round(100 * done / total) if total else 0,
+            can_edit=self.can_edit and case.status not in CLOSED_STATUSES,
+        )
 
 
 class NeedView(LotseModelView):

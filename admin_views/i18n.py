@@ -10,6 +10,19 @@ from flask import current_app, g
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
+from models import choices as _choices
+from models.choices import CASE_STATUS, Choices
+
+from .fields import country_name
+
+CHOICES_BY_NAME = {c.name: c for c in vars(_choices).values() if isinstance(c, Choices)}
+
+
+def choice_label(kind: str, value) -> str:
+    """The German (or English) label of an enumeration value, by the enumeration's name."""
+    return CHOICES_BY_NAME[kind].label(value)
+
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LOCALES = ("de", "en")
 
@@ -75,5 +88,8 @@ def init_i18n(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
+    app.jinja_env.globals["choice_label"] = choice_label
+    app.jinja_env.globals["case_status_label"] = lambda value: CASE_STATUS.label(value)
+    app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.filters["de_date"] = format_date
     app.jinja_env.filters["de_datetime"] = format_datetime

@@ -6,6 +6,9 @@ from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from models import db
+from models.scoping import ScopeViolation
+
 csrf = CSRFProtect()
 
 
@@ -70,6 +73,13 @@ def init_security(app) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     for code in ERRORS:
         app.register_error_handler(code, _error_page(code))
+
+    @app.errorhandler(ScopeViolation)
+    def scope_violation(error):
+        # A write across the authority boundary: nothing is saved, and the row "does not
+        # exist" for this user (DESIGN.md §4).
+        db.session.rollback()
+        return render_template("error.html", code=404, message=ERRORS[404]()), 404
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

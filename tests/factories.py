@@ -44,6 +44,12 @@ def password_hash() -> str:
     return _hasher.hash(PASSWORD)
 
 
+def utcnow_for_tests():
+    from models.types import utcnow
+
+    return utcnow()
+
+
 def make_user(email, role, authority, name=None, locale="de") -> User:
     user = User(
         email=email,

@@ -1,0 +1,196 @@
+"""The case file page and the case checklist (DESIGN.md §5)."""
+
+import re
+
+import pytest
+
+from models import Activity, CaseChecklistItem, db
+from models.scoping import unscoped
+from tests import factories
+
+
+@pytest.fixture
+def case_id(app, world):
+    with app.app_context(), unscoped("test arrangement"):
+        case = factories.make_full_case(world)
+        db.session.commit()
+        return case.id
+
+
+def _add_entries(app, world, case_id, n):
+    """n more goals, measures, activities, referrals … on the same case."""
+    with app.app_context(), unscoped("test arrangement"):
+        case = db.session.get(factories.Case, case_id)
+        consent = case.client.consents[0]
+        for i in range(n):
+            goal = factories.Goal(
+                case=case, authority_id=case.authority_id, description=f"Ziel {i}"
+            )
+            db.session.add(goal)
+            db.session.add_all(
+                [
+                    factories.Measure(
+                        goal=goal, case=case, authority_id=case.authority_id, description=f"M{i}"
+                    ),
+                    Activity(case=case, authority_id=case.authority_id, duration_minutes=10),
+                    factories.Referral(
+                        case=case,
+                        authority_id=case.authority_id,
+                        agency_id=world.jobcenter,
+                        reason=f"R{i}",
+                        consent=consent,
+                        status="sent",
+                    ),
+                    factories.CaseConference(
+                        case=case,
+                        authority_id=case.authority_id,
+                        held_on=factories.date(2026, 4, 1),
+                    ),
+                ]
+            )
+        db.session.commit()
+
+
+def test_case_file_shows_every_section_in_working_order(app, team_lead_client, case_id):
+    html = team_lead_client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    order = [
+        "Klient:in",
+        "Einwilligungen",
+        "Bedarfe",
+        "Ziele und Maßnahmen",
+        "Vermittlungen",
+        "Kontakte",
+        "Fallkonferenzen",
+        "Checkliste",
+        "Abschlussbewertung",
+    ]
+    positions = [html.index(f">{title}</h2>") for title in order]
+    assert positions == sorted(positions)
+    assert "Aufwand gesamt: 45 Minuten" in html
+    assert "B1-Zertifikat erreichen" in html
+    assert "Integrationskurs anmelden" in html
+
+
+def test_case_file_links_add_entries_prefilled_with_the_case(app, team_lead_client, case_id):
+    html = team_lead_client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    link = re.search(r'href="(/admin/activity/new/\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    form = team_lead_client.get(link).get_data(as_text=True)
+    assert re.search(rf'name="case"[^>]*value="{case_id}"', form) or (
+        f'value="{case_id}"' in form and "KL-ABH-F-" in form
+    )
+
+
+def test_case_file_queries_do_not_grow_with_entries(
+    app, world, team_lead_client, case_id, count_queries
+):
+    url = f"/admin/case/details/?id={case_id}"
+    team_lead_client.get(url)
+    with count_queries() as few:
+        team_lead_client.get(url)
+    _add_entries(app, world, case_id, 20)
+    with count_queries() as many:
+        html = team_lead_client.get(url).get_data(as_text=True)
+    assert "Ziel 19" in html
+    assert many.count == few.count
+
+
+def _revoke_shares(app, case_id):
+    with app.app_context(), unscoped("test arrangement"):
+        for share in db.session.query(factories.CaseShare).filter_by(case_id=case_id):
+            share.revoked_on = factories.date.today()
+        db.session.commit()
+
+
+def test_case_file_of_another_authority_is_not_found(app, foreign_client, case_id):
+    assert foreign_client.get(f"/admin/case/details/?id={case_id}").status_code == 200  # shared
+    _revoke_shares(app, case_id)
+    assert foreign_client.get(f"/admin/case/details/?id={case_id}").status_code == 404
+
+
+def _items(app, case_id):
+    with app.app_context(), unscoped("test check"):
+        return {
+            i.text: (i.done_at, i.done_by_id, i.note)
+            for i in db.session.query(CaseChecklistItem).filter_by(case_id=case_id)
+        }
+
+
+def test_checklist_groups_items_by_need_area_with_progress(app, caseworker_client, case_id):
+    html = caseworker_client.get(f"/admin/case/checklist/?id={case_id}").get_data(as_text=True)
+    assert "Allgemeiner Prozess" in html
+    assert "0 von 2 Punkten erledigt" in html
+    assert 'role="progressbar"' in html
+
+
+def test_ticking_records_who_and_when_and_a_note(app, world, caseworker_client, case_id):
+    with app.app_context(), unscoped("test check"):
+        item_id = (
+            db.session.query(CaseChecklistItem.id)
+            .filter_by(case_id=case_id, text="Datenschutzhinweis ausgehändigt")
+            .scalar()
+        )
+    response = caseworker_client.post(
+        f"/admin/case/checklist/?id={case_id}",
+        data={"item": str(item_id), "done": "1", "note": "per Post"},
+    )
+    assert response.status_code == 302
+    done_at, done_by, note = _items(app, case_id)["Datenschutzhinweis ausgehändigt"]
+    assert done_at is not None
+    assert (done_by, note) == (world.caseworker, "per Post")
+    page = caseworker_client.get(f"/admin/case/checklist/?id={case_id}").get_data(as_text=True)
+    assert "erledigt von fallmanagement am" in page
+    assert "1 von 2 Punkten erledigt" in page
+
+    caseworker_client.post(
+        f"/admin/case/checklist/?id={case_id}", data={"item": str(item_id), "done": "0"}
+    )
+    assert _items(app, case_id)["Datenschutzhinweis ausgehändigt"][:2] == (None, None)
+
+
+def test_checklist_post_needs_csrf(app, csrf_app, world, case_id):
+    browser = csrf_app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    from tests.conftest import csrf_token_from
+
+    browser.post(
+        "/login",
+        data={
+            "email": world.emails["caseworker"],
+            "password": factories.PASSWORD,
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    with app.app_context(), unscoped("test check"):
+        item_id = db.session.query(CaseChecklistItem.id).filter_by(case_id=case_id).first()[0]
+    response = browser.post(
+        f"/admin/case/checklist/?id={case_id}", data={"item": str(item_id), "done": "1"}
+    )
+    assert response.status_code == 400
+    assert all(v[0] is None for v in _items(app, case_id).values())
+
+
+def test_checklist_item_of_another_case_is_not_found(app, world, caseworker_client, case_id):
+    with app.app_context(), unscoped("test arrangement"):
+        other = factories.make_full_case(world, 1)
+        db.session.commit()
+        foreign_item = db.session.query(CaseChecklistItem.id).filter_by(case_id=other.id).first()[0]
+    response = caseworker_client.post(
+        f"/admin/case/checklist/?id={case_id}", data={"item": str(foreign_item), "done": "1"}
+    )
+    assert response.status_code == 404
+
+
+def test_checklist_is_closed_to_other_authorities_and_roles(app, login_as, foreign_client, case_id):
+    _revoke_shares(app, case_id)
+    assert foreign_client.get(f"/admin/case/checklist/?id={case_id}").status_code == 404
+    assert login_as("it_admin").get(f"/admin/case/checklist/?id={case_id}").status_code == 403
+
+
+def test_read_share_cannot_tick_the_checklist(app, foreign_client, case_id):
+    with app.app_context(), unscoped("test check"):
+        item_id = db.session.query(CaseChecklistItem.id).filter_by(case_id=case_id).first()[0]
+    response = foreign_client.post(
+        f"/admin/case/checklist/?id={case_id}", data={"item": str(item_id), "done": "1"}
+    )
+    assert response.status_code == 404
+    assert all(v[0] is None for v in _items(app, case_id).values())
