@@ -1,13 +1,15 @@
 """The admin: every view in one registration list, grouped as in DESIGN.md §5."""
 
+from flask import current_app, url_for
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 import models as m
 
 from .administration import AuditEventView, UserView
-from .base import LotseIndexView
+from .base import ASSIGN, LotseIndexView, allowed, msgid
 from .cases import (
     ActivityView,
     CaseConferenceView,
@@ -19,6 +21,7 @@ from .cases import (
     NeedView,
 )
 from .clients import ClientView, ConsentView, HouseholdMemberView
+from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
 from .profile import ProfileView
 from .reference import (
@@ -43,6 +46,7 @@ REFERRALS = _l("Vermittlungen")
 STEERING = _l("Steuerung")
 REFERENCE = _l("Stammdaten")
 ADMINISTRATION = _l("Verwaltung")
+TEAM_LISTS = _l("Teamlisten")
 
 
 def build_views():
@@ -56,6 +60,7 @@ def build_views():
         CaseConferenceView(m.CaseConference, name=_l("Fallkonferenzen"), category=CASES),
         EvaluationView(m.Evaluation, name=_l("Abschlussbewertungen"), category=CASES),
         CaseShareView(m.CaseShare, name=_l("Freigaben"), category=CASES),
+        FollowUpView(name=_l("Wiedervorlage"), endpoint="followups", category=CASES),
         ClientView(m.Client, name=_l("Klient:innen"), category=CLIENTS),
         HouseholdMemberView(m.HouseholdMember, name=_l("Haushaltsangehörige"), category=CLIENTS),
         ConsentView(m.Consent, name=_l("Einwilligungen"), category=CLIENTS),
@@ -77,6 +82,46 @@ def build_views():
     ]
 
 
+# Team-lead presets (DESIGN.md §5): links to named-filter URLs of the case list.
+PRESETS = [
+    (_l("Überfällig"), [("Überfällig", "ist", "1")], None),
+    (_l("Nicht zugewiesen"), [("Nicht zugewiesen", "ist", "1")], None),
+    (_l("Wartet auf Abschlussbewertung"), [("Status", "equals", "evaluation")], None),
+    (_l("Ohne Kontakt seit 30 Tagen"), [("Ohne Kontakt seit 30 Tagen", "ist", "1")], None),
+    (_l("Nach Fallmanager:in"), [], "caseworker"),
+    (_l("Nach Handlungsfeld"), [], "need_area"),
+]
+
+
+class PresetLink(MenuLink):
+    """A menu link to the case list with fixed filters; shown to team leads only."""
+
+    def __init__(self, name, filters, sort_column, category):
+        super().__init__(name=name, category=category)
+        self.filters = filters
+        self.sort_column = sort_column
+
+    def is_accessible(self):
+        return allowed("case", ASSIGN)
+
+    def get_url(self):
+        # "By need area" lists the needs, each with its case; everything else the cases.
+        endpoint = "need" if self.sort_column == "need_area" else "case"
+        view = current_app.extensions["lotse_admin_views"][endpoint]
+        args = {}
+        for position, (label, operation, value) in enumerate(self.filters):
+            index, flt = next(
+                (i, f)
+                for i, f in enumerate(view._filters)
+                if msgid(f.name) == label and msgid(f.operation()) == operation
+            )
+            args[f"flt{position}_{view.get_filter_arg(index, flt)}"] = value
+        if self.sort_column:
+            names = [name for name, _label in view._list_columns]
+            args["sort"] = names.index(self.sort_column)
+        return url_for(f"{endpoint}.index_view", **args)
+
+
 def init_admin(app) -> Admin:
     admin = Admin(
         app,
@@ -87,7 +132,11 @@ def init_admin(app) -> Admin:
         translations_path=str(TRANSLATIONS_DIR),
         csp_nonce_generator=csp_nonce,
     )
-    for view in build_views():
+    views = build_views()
+    for view in views:
         admin.add_view(view)
+    for name, filters, sort_column in PRESETS:
+        admin.add_link(PresetLink(name, filters, sort_column, category=TEAM_LISTS))
     app.extensions["lotse_admin"] = admin
+    app.extensions["lotse_admin_views"] = {view.endpoint: view for view in views}
     return admin

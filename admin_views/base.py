@@ -6,6 +6,7 @@ name), and ``LotseModelView`` turns that into ``is_accessible`` and the ``can_*`
 Which *rows* a user sees is not decided here but in ``models.scoping``.
 """
 
+import re
 from datetime import date, datetime
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -130,6 +131,15 @@ EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def msgid(text) -> str:
+    """The untranslated message of a lazy string (its msgid), or the text itself."""
+    args = getattr(text, "_args", None)
+    return str(args[0]) if args else str(text)
+
+
 def escape_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
@@ -245,6 +255,17 @@ class LotseModelView(ProtectedMixin, ModelView):
     @property
     def _archivable(self) -> bool:
         return hasattr(self.model, "archived_at")
+
+    def get_filter_arg(self, index, flt):
+        # Named from the untranslated label, so a filter URL is the same in German and
+        # English, and preset links stay stable.
+        if not self.named_filter_urls:
+            return super().get_filter_arg(index, flt)
+        name = msgid(flt.name)
+        operation = msgid(flt.operation())
+        slug = f"{name} {operation}".lower().translate(UMLAUTS)
+        slug = re.sub(r"[^a-z0-9 ]", "", slug)
+        return re.sub(r"\s+", "_", slug.strip())
 
     def get_one(self, id):
         # A row the authority rule hides is "not found", never "forbidden" (DESIGN.md §4);

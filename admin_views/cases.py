@@ -2,13 +2,15 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import CaseChecklistItem, ClosureReason, User, db
+from models import Case, CaseChecklistItem, ClosureReason, User, db
 from models.choices import CASE_STATUS
 from services.casefile import load_case_file
 from services.cases import on_need_created, open_case
@@ -16,7 +18,16 @@ from services.checklist import progress, tick
 from services.lifecycle import TransitionRefused, missing_conditions, transition, transitions_from
 
 from . import lookups
-from .base import CLOSED_STATUSES, REOPEN, TRANSITION, LotseModelView, allowed, operations
+from .base import (
+    ASSIGN,
+    CLOSED_STATUSES,
+    REOPEN,
+    TRANSITION,
+    LotseModelView,
+    allowed,
+    operations,
+)
+from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
 
 CASE_PART_LOOKUPS = {"case": lookups.CASE}
 
@@ -34,6 +45,17 @@ class CaseView(LotseModelView):
         "access_route.name",
         "closure_reason.name",
         "archived_at",
+        OverdueFilter(_l("Überfällig")),
+        UnassignedFilter(_l("Nicht zugewiesen")),
+        NoContactFilter(_l("Ohne Kontakt seit 30 Tagen")),
+        NeedAreaFilter(_l("Handlungsfeld")),
+    )
+    column_sortable_list = (
+        "number",
+        "status",
+        "opened_on",
+        ("client", "client.family_name"),
+        ("caseworker", "caseworker.display_name"),
     )
     column_default_sort = ("opened_on", True)
     column_details_list = (
@@ -93,6 +115,56 @@ class CaseView(LotseModelView):
             can=lambda resource, op="create": allowed(resource, op),
             return_url=request.full_path,
         )
+
+    @action("assign", _l("Fallmanager:in zuweisen"))
+    def action_assign(self, ids):
+        ids = ",".join(str(int(i)) for i in ids)
+        return redirect(url_for(".assign_view", ids=ids))
+
+    def is_action_allowed(self, name):
+        if name == "assign":
+            return allowed("case", ASSIGN)
+        return super().is_action_allowed(name)
+
+    @expose("/assign/", methods=("GET", "POST"))
+    def assign_view(self):
+        """A team lead assigns active caseworkers of the own authority to cases in bulk."""
+        if not allowed("case", ASSIGN):
+            abort(403)
+        try:
+            ids = [int(i) for i in request.values.get("ids", "").split(",") if i]
+        except ValueError:
+            abort(400)
+        cases = db.session.scalars(
+            select(Case).where(Case.id.in_(ids), Case.authority_id == current_user.authority_id)
+        ).all()
+        if not cases or len(cases) != len(set(ids)):
+            abort(404)
+        staff = db.session.scalars(
+            select(User)
+            .where(
+                User.authority_id == current_user.authority_id,
+                User.active.is_(True),
+                User.role.in_(("caseworker", "team_lead")),
+            )
+            .order_by(User.display_name)
+        ).all()
+        if request.method == "POST":
+            chosen = next(
+                (u for u in staff if u.id == request.form.get("caseworker", type=int)), None
+            )
+            if chosen is None:
+                flash(_("Bitte eine aktive Fallmanager:in der eigenen Behörde wählen."), "error")
+            else:
+                for case in cases:
+                    case.caseworker = chosen
+                db.session.commit()
+                flash(
+                    _("%(count)s Fälle an %(name)s zugewiesen.", count=len(cases), name=chosen),
+                    "success",
+                )
+                return redirect(url_for(".index_view"))
+        return self.render("lotse/assign.html", cases=cases, staff=staff, ids=request.values["ids"])
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
@@ -168,6 +240,7 @@ class CaseView(LotseModelView):
 
 class NeedView(LotseModelView):
     column_list = ("case", "need_area", "priority", "description")
+    column_sortable_list = (("case", "case.number"), ("need_area", "need_area.name"), "priority")
     column_filters = ("need_area.name", "priority")
     column_searchable_list = ("description",)
     column_default_sort = ("id", True)

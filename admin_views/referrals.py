@@ -1,7 +1,8 @@
 """Vermittlungen: referrals to external agencies."""
 
-from flask_babel import gettext as _
 from wtforms.validators import ValidationError
+
+from services.referrals import referral_problems
 
 from . import lookups
 from .base import LotseModelView
@@ -44,9 +45,6 @@ class ReferralView(LotseModelView):
     form_ajax_refs = {"case": lookups.CASE, "goal": lookups.GOAL, "consent": lookups.CONSENT}
 
     def on_model_change(self, form, model, is_created):
-        if model.goal is not None and model.goal.case_id != model.case.id:
-            raise ValidationError(_("Das Ziel gehört zu einem anderen Fall."))
-        if model.status not in ("draft", "withdrawn") and model.consent is None:
-            raise ValidationError(
-                _("Eine gesendete Vermittlung braucht eine Einwilligung der Klient:in.")
-            )
+        problems = referral_problems(model)
+        if problems:
+            raise ValidationError(" ".join(problems))
