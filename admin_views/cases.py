@@ -10,12 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import Case, CaseChecklistItem, ClosureReason, User, db
+from models import Case, CaseChecklistItem, ClosureReason, Goal, User, db
 from models.choices import CASE_STATUS
 from services.casefile import load_case_file
 from services.cases import on_need_created, open_case
 from services.checklist import progress, tick
-from services.lifecycle import TransitionRefused, missing_conditions, transition, transitions_from
+from services.lifecycle import (
+    TransitionRefused,
+    effort_minutes,
+    missing_conditions,
+    transition,
+    transitions_from,
+)
 
 from . import lookups
 from .base import (
@@ -348,11 +354,11 @@ class EvaluationView(LotseModelView):
     )
     column_filters = ("evaluated_on", "effort_assessment", "success_rating", "jointly_with_client")
     column_default_sort = ("evaluated_on", True)
+    # The effort is a snapshot of the activities' summed durations, taken when saving.
     form_columns = (
         "case",
         "evaluated_on",
         "jointly_with_client",
-        "effort_minutes",
         "effort_assessment",
         "success_rating",
         "client_satisfaction",
@@ -363,9 +369,31 @@ class EvaluationView(LotseModelView):
     form_args = {
         "success_rating": {"validators": [InputRequired(), NumberRange(1, 5)]},
         "client_satisfaction": {"validators": [Optional(), NumberRange(1, 5)]},
-        "effort_minutes": {"validators": [InputRequired(), NumberRange(0)]},
     }
     form_ajax_refs = CASE_PART_LOOKUPS
+    create_template = "lotse/evaluation_form.html"
+    edit_template = "lotse/evaluation_form.html"
+
+    def on_model_change(self, form, model, is_created):
+        model.effort_minutes = effort_minutes(model.case.id)
+
+    def render(self, template, **kwargs):
+        # The form shows each goal of the case with its final status (DESIGN.md §2).
+        if template == self.create_template:
+            model = kwargs.get("model")
+            case_id = model.case_id if model is not None else request.args.get("case", type=int)
+            form = kwargs.get("form")
+            if case_id is None and form is not None and getattr(form, "case", None):
+                case_id = form.case.data.id if form.case.data is not None else None
+            kwargs["case_goals"] = (
+                db.session.scalars(
+                    select(Goal).where(Goal.case_id == case_id).order_by(Goal.id)
+                ).all()
+                if case_id
+                else []
+            )
+            kwargs["case_effort"] = effort_minutes(case_id) if case_id else None
+        return super().render(template, **kwargs)
 
 
 class CaseShareView(LotseModelView):
