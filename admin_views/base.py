@@ -17,6 +17,7 @@ from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
@@ -306,7 +307,10 @@ class LotseModelView(ProtectedMixin, ModelView):
             if not self.handle_view_exception(exc):
                 raise
             return
-        flash(_("%(count)s Datensätze archiviert.", count=len(rows)), "success")
+        flash(
+            ngettext("%(num)s Datensatz archiviert.", "%(num)s Datensätze archiviert.", len(rows)),
+            "success",
+        )
 
     # -- optimistic locking ----------------------------------------------------------------
     def scaffold_form(self):

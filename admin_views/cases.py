@@ -5,6 +5,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -166,7 +167,12 @@ class CaseView(LotseModelView):
                     case.caseworker = chosen
                 db.session.commit()
                 flash(
-                    _("%(count)s Fälle an %(name)s zugewiesen.", count=len(cases), name=chosen),
+                    ngettext(
+                        "%(num)s Fall an %(name)s zugewiesen.",
+                        "%(num)s Fälle an %(name)s zugewiesen.",
+                        len(cases),
+                        name=chosen.display_name,
+                    ),
                     "success",
                 )
                 return redirect(url_for(".index_view"))

@@ -48,6 +48,20 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     return written
 
 
+def _prefer_project_admin_catalogue() -> None:
+    """Make Flask-Admin read our compiled German catalogue outside its views, too.
+
+    Flask-Admin adds ``Admin(translations_path=…)`` only while one of its views is current
+    and caches the first catalogue it loads per language for the whole process; a first
+    lookup elsewhere would cache the shipped one, which lacks messages.
+    """
+    from flask_admin.babel import domain
+
+    directories = domain._translation_directories
+    if str(TRANSLATIONS_DIR) not in directories:
+        directories.insert(0, str(TRANSLATIONS_DIR))
+
+
 def select_locale() -> str:
     forced = g.get("lotse_locale")
     if forced in LOCALES:
@@ -87,6 +101,7 @@ def init_i18n(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     Babel(app, locale_selector=select_locale)
+    _prefer_project_admin_catalogue()
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
     app.jinja_env.globals["choice_label"] = choice_label
     app.jinja_env.globals["case_status_label"] = lambda value: CASE_STATUS.label(value)

@@ -3,6 +3,7 @@
 from models import ChecklistTemplateItem
 
 from .base import ReferenceView
+from .labels import LABELS
 
 REF_FORM = ("code", "name", "active", "position")
 
@@ -75,7 +76,10 @@ class ChecklistTemplateView(ReferenceView):
     form_columns = ("code", "name", "need_area", "active", "position", "items")
     column_details_list = ("code", "name", "need_area", "active", "position", "items")
     inline_models = (
-        (ChecklistTemplateItem, {"form_columns": ("id", "position", "text", "required")}),
+        (
+            ChecklistTemplateItem,
+            {"form_columns": ("id", "position", "text", "required"), "column_labels": LABELS},
+        ),
     )
 
 

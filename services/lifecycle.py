@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from models import (
@@ -117,10 +118,12 @@ def missing_conditions(
         )
         if open_goals:
             missing.append(
-                _(
-                    "%(count)s Ziel(e) haben noch keinen abschließenden Status "
+                ngettext(
+                    "%(num)s Ziel hat noch keinen abschließenden Status "
                     "(erreicht, teilweise erreicht, nicht erreicht, aufgegeben).",
-                    count=open_goals,
+                    "%(num)s Ziele haben noch keinen abschließenden Status "
+                    "(erreicht, teilweise erreicht, nicht erreicht, aufgegeben).",
+                    open_goals,
                 )
             )
         items = _open_required_items(case)

@@ -3,6 +3,8 @@
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
@@ -17,12 +19,12 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str | None = None) -> str | None:
     """Why ``password`` is not acceptable, as a German sentence; None if it is."""
     if len(password) < MIN_LENGTH:
-        return f"Das Passwort muss mindestens {MIN_LENGTH} Zeichen lang sein."
+        return _("Das Passwort muss mindestens %(num)s Zeichen lang sein.", num=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Das Passwort darf höchstens {MAX_LENGTH} Zeichen lang sein."
+        return _("Das Passwort darf höchstens %(num)s Zeichen lang sein.", num=MAX_LENGTH)
     lowered = password.lower()
     if lowered in common_passwords() or lowered.strip("0123456789!?.") in common_passwords():
-        return "Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes."
+        return _("Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes.")
     if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
-        return "Das Passwort darf die E-Mail-Adresse nicht enthalten."
+        return _("Das Passwort darf die E-Mail-Adresse nicht enthalten.")
     return None

@@ -3,6 +3,7 @@
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from models import Authority, User, db
@@ -77,11 +78,11 @@ def change_password(user: User, current: str, new: str, repeated: str) -> None:
     Setting the password rotates the session token, which ends every other session.
     """
     if not user.check_password(current):
-        raise UserError("Das aktuelle Passwort ist falsch.")
+        raise UserError(_("Das aktuelle Passwort ist falsch."))
     if new != repeated:
-        raise UserError("Die beiden neuen Passwörter stimmen nicht überein.")
+        raise UserError(_("Die beiden neuen Passwörter stimmen nicht überein."))
     if new == current:
-        raise UserError("Das neue Passwort muss sich vom aktuellen unterscheiden.")
+        raise UserError(_("Das neue Passwort muss sich vom aktuellen unterscheiden."))
     problem = password_problem(new, user.email)
     if problem:
         raise UserError(problem)
