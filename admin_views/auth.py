@@ -25,6 +25,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models import User, db
+from models.auditing import record
 from models.choices import LOCALE
 from models.types import utcnow
 from models.user import dummy_password_check
@@ -69,6 +70,10 @@ def unauthorized():
     abort(401)
 
 
+def _who(user) -> dict:
+    return {"user_id": user.id, "authority_id": user.authority_id}
+
+
 def _failed_login_delay(failures: int) -> timedelta:
     """1, 2, 4, … minutes after the fifth failure, capped at an hour."""
     if failures < LOCKOUT_AFTER:
@@ -93,14 +98,19 @@ def login():
         now = utcnow()
         if user is None:
             dummy_password_check(form.password.data)
+            record("login_failed", changes={"reason": "unknown_account"})
+            db.session.commit()
         elif user.locked_until and user.locked_until > now:
             dummy_password_check(form.password.data)
+            record("login_failed", "user", user.id, {"reason": "locked"}, **_who(user))
+            db.session.commit()
             user = None
         elif not user.check_password(form.password.data) or not user.active:
             user.failed_logins += 1
             delay = _failed_login_delay(user.failed_logins)
             if delay:
                 user.locked_until = now + delay
+            record("login_failed", "user", user.id, {"reason": "credentials"}, **_who(user))
             db.session.commit()
             user = None
         if user is None:
@@ -110,6 +120,7 @@ def login():
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now
+        record("login", "user", user.id, **_who(user))
         db.session.commit()
         session.clear()  # a fresh session at login, against session fixation
         login_user(user)
@@ -123,6 +134,7 @@ def login():
 @login_required
 def logout():
     current_user.rotate_session_token()
+    record("logout", "user", current_user.id)
     db.session.commit()
     logout_user()
     session.clear()

@@ -6,10 +6,21 @@ name), and ``LotseModelView`` turns that into ``is_accessible`` and the ``can_*`
 Which *rows* a user sees is not decided here but in ``models.scoping``.
 """
 
+import csv
+import io
 import re
 from datetime import date, datetime
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -23,10 +34,12 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from models import Case, db
+from models.auditing import record
 from models.scoping import ScopeViolation
 from models.types import utcnow
 
@@ -128,6 +141,13 @@ TYPE_FORMATTERS = {
 }
 EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
 
+
+class ExportTooLarge(Exception):
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+
 # A cell starting with one of these is a formula in spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -155,6 +175,18 @@ class LotseFilterConverter(FilterConverter):
         return self.conv_datetime(column, name, **kwargs)
 
 
+def deny(object_type: str, object_id: int | None, status: int):
+    """Record a denied access in the audit trail, then answer 403 or 404."""
+    db.session.rollback()
+    record("denied", object_type, object_id, {"status": status, "path": request.path})
+    db.session.commit()
+    abort(status)
+
+
+# Details, edit and case-file reads of these are recorded (who looked at whose data).
+READ_AUDITED = ("client", "case")
+
+
 class ProtectedMixin:
     """Login for every admin page; 403 for a logged-in user without the right."""
 
@@ -166,7 +198,7 @@ class ProtectedMixin:
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
+        deny(self.endpoint, request.args.get("id", type=int), 403)
 
 
 class LotseModelView(ProtectedMixin, ModelView):
@@ -277,7 +309,10 @@ class LotseModelView(ProtectedMixin, ModelView):
             abort(404)
         model = db.session.get(self.model, pk)
         if model is None:
-            abort(404)
+            deny(self.model.__tablename__, pk, 404)
+        if request.method == "GET" and self.model.__tablename__ in READ_AUDITED:
+            record("read", self.model.__tablename__, pk, {"page": request.endpoint})
+            db.session.commit()
         return model
 
     @expose("/ajax/update/", methods=("POST",))
@@ -400,9 +435,68 @@ class LotseModelView(ProtectedMixin, ModelView):
         flash(_("Der Datensatz konnte nicht gespeichert werden."), "error")
         return True
 
-    # -- exports escape formulas -----------------------------------------------------------
+    # -- exports: capped, audited, formula-safe, readable by German Excel --------------------
     def get_export_value(self, model, name):
         return escape_formula(super().get_export_value(model, name))
+
+    def get_export_name(self, export_type="csv"):
+        # The endpoint and a timestamp: no personal data in file names.
+        return f"lotse_{self.endpoint}_{datetime.now():%Y-%m-%d_%H-%M}.{export_type}"
+
+    def _export_data(self):
+        count, data = super()._export_data()
+        if count is not None and count > self.export_max_rows:
+            raise ExportTooLarge(count)
+        filters = {k: v for k, v in request.args.items() if k.startswith("flt") or k == "search"}
+        record("export", self.endpoint, None, {"rows": len(data), "filters": filters})
+        # Commit the audit row now, but keep the loaded rows usable for the download.
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+        return count, data
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        try:
+            return super().export(export_type)
+        except ExportTooLarge as too_large:
+            flash(
+                _(
+                    "Der Export ist auf %(cap)s Zeilen begrenzt, die Liste hat %(count)s. "
+                    "Bitte schränken Sie sie mit Filtern ein.",
+                    cap=self.export_max_rows,
+                    count=too_large.count,
+                ),
+                "error",
+            )
+            return redirect(self.get_url(".index_view", **request.args))
+
+    def _export_csv(self, return_url):
+        """Semicolons and a byte-order mark, as German Excel expects."""
+        count, data = self._export_data()
+        columns = self._export_columns
+
+        def rows():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+            yield "\ufeff"
+            writer.writerow([str(label) for _name, label in columns])
+            for row in data:
+                writer.writerow([self.get_export_value(row, name) for name, _label in columns])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+            yield buffer.getvalue()
+
+        filename = self.get_export_name(export_type="csv")
+        return Response(
+            stream_with_context(rows()),
+            headers={"Content-Disposition": f"attachment;filename={secure_filename(filename)}"},
+            mimetype="text/csv; charset=utf-8",
+        )
 
 
 class ReferenceView(LotseModelView):

@@ -16,6 +16,7 @@ from models.choices import CASE_STATUS
 from services.casefile import load_case_file
 from services.cases import on_need_created, open_case
 from services.checklist import progress, tick
+from services.history import history
 from services.lifecycle import (
     TransitionRefused,
     effort_minutes,
@@ -35,6 +36,7 @@ from .base import (
     operations,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
+from .labels import LABELS
 
 CASE_PART_LOOKUPS = {"case": lookups.CASE}
 
@@ -99,10 +101,8 @@ class CaseView(LotseModelView):
 
     @expose("/details/")
     def details_view(self):
-        case_id = request.args.get("id", type=int)
-        file = load_case_file(case_id) if case_id else None
-        if file is None:
-            abort(404)
+        case = self.get_one(request.args.get("id"))  # 404 and audit for hidden cases
+        file = load_case_file(case.id)
         ops = operations("case")
         steps = [
             (step, missing_conditions(file.case, step.target))
@@ -121,6 +121,8 @@ class CaseView(LotseModelView):
             closure_reasons=reasons,
             can=lambda resource, op="create": allowed(resource, op),
             return_url=request.full_path,
+            events=history("case", file.case.id),
+            labels=LABELS,
         )
 
     @action("assign", _l("Fallmanager:in zuweisen"))

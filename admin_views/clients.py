@@ -1,12 +1,17 @@
 """Klient:innen: clients, household members, consents."""
 
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from models import Consent, db
 from services.cases import register_client
+from services.history import history
 
 from . import lookups
 from .base import LotseModelView
 from .fields import CountryField, LanguageField, LanguageListField
+from .labels import LABELS
 
 
 class ClientView(LotseModelView):
@@ -82,10 +87,29 @@ class ClientView(LotseModelView):
     country_columns = ("nationality",)
     language_columns = ("languages", "interpreter_language")
 
+    details_template = "lotse/client_details.html"
+
     def on_model_change(self, form, model, is_created):
         # The number is handed out in the same transaction as the insert.
         if is_created:
             register_client(model, current_user.authority_id)
+
+    def render(self, template, **kwargs):
+        # The details page also shows the consents with their validity, and the history.
+        if template == self.details_template and kwargs.get("model") is not None:
+            client = kwargs["model"]
+            kwargs["consents"] = db.session.scalars(
+                select(Consent)
+                .where(Consent.client_id == client.id)
+                .options(
+                    selectinload(Consent.recipient_authorities),
+                    selectinload(Consent.recipient_agencies),
+                )
+                .order_by(Consent.given_on.desc())
+            ).all()
+            kwargs["events"] = history("client", client.id)
+            kwargs["labels"] = LABELS
+        return super().render(template, **kwargs)
 
 
 class HouseholdMemberView(LotseModelView):

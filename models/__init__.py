@@ -1,6 +1,6 @@
 """The domain model of DESIGN.md §2, one module per aggregate."""
 
-from . import scoping  # noqa: F401  (registers the authority rule on every session)
+from . import auditing, scoping  # noqa: F401  (register the authority rule and the audit)
 from .audit import AuditEvent, NumberSequence
 from .case import (
     FINAL_GOAL_STATUSES,

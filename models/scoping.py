@@ -30,6 +30,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.orm.base import NO_VALUE
 
+from .audit import AuditEvent
 from .case import (
     Activity,
     Case,
@@ -120,7 +121,7 @@ def current_scope() -> Scope | None:
 
 
 def _is_scoped(mapper) -> bool:
-    return issubclass(mapper.class_, OwnedMixin | CaseShare)
+    return issubclass(mapper.class_, OwnedMixin | CaseShare | AuditEvent)
 
 
 def _valid_share_of(authority_id: int, today: date, access: tuple[str, ...] = ("read", "write")):
@@ -227,6 +228,13 @@ def _criteria(scope: Scope):
     else:
         shares = CaseShare.owner_authority_id.is_(None)
     options.append(with_loader_criteria(CaseShare, shares, include_aliases=True))
+    # The audit trail: each authority reads its own events only.
+    trail = (
+        AuditEvent.authority_id == scope.authority_id
+        if scope.authority_id is not None
+        else AuditEvent.id.is_(None)
+    )
+    options.append(with_loader_criteria(AuditEvent, trail, include_aliases=True))
     return options
 
 
