@@ -1,8 +1,183 @@
-"""``flask seed reference|demo|export``."""
+"""``flask seed reference|export|demo|first-run``.
+
+Every message is German. Bad input exits non-zero with one line per problem, no traceback,
+and leaves the database as it was.
+"""
+
+import sys
+from datetime import date
+from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import db
+from models.scoping import unscoped
+
+from .demo import DEFAULT_CASES, DEFAULT_SEED, DEMO_REFERENCE_DATE, DemoError, generate_demo
+from .first_run import first_run
+from .loader import DATA_DIR, ReferenceDataError, export_reference, load_reference
+
+MAX_DEMO_CASES = 1_000_000
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(code)
 
 
 @click.group(help="Referenz- und Demodaten laden.")
 def seed():
     pass
+
+
+@seed.command("reference")
+@click.option(
+    "--dir",
+    "directory",
+    default=None,
+    metavar="VERZEICHNIS",
+    help="Verzeichnis mit den YAML-Dateien (Vorgabe: seed/data).",
+)
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, was sich ändern würde.")
+@click.option(
+    "--deactivate-missing",
+    is_flag=True,
+    help="Einträge, die in den Dateien fehlen, deaktivieren.",
+)
+@with_appcontext
+def reference_command(directory, dry_run, deactivate_missing):
+    """Referenzdaten aus YAML-Dateien laden (alles oder nichts)."""
+    directory = Path(directory) if directory else DATA_DIR
+    with unscoped("seed reference"):
+        try:
+            report = load_reference(
+                directory, dry_run=dry_run, deactivate_missing=deactivate_missing
+            )
+            if dry_run:
+                db.session.rollback()
+            else:
+                db.session.commit()
+        except ReferenceDataError as exc:
+            db.session.rollback()
+            # One line per problem; nothing was written.
+            for error in exc.errors:
+                click.echo(f"Fehler: {error}", err=True)
+            sys.exit(1)
+        except SQLAlchemyError:
+            db.session.rollback()
+            _fail("Die Datenbank hat die Referenzdaten abgelehnt; nichts wurde geändert.")
+    for line in report.lines():
+        click.echo(line)
+
+
+@seed.command("export")
+@click.option(
+    "--dir",
+    "directory",
+    default=None,
+    metavar="VERZEICHNIS",
+    help="Zielverzeichnis (Pflicht); vorhandene Dateien gleichen Namens werden überschrieben.",
+)
+@with_appcontext
+def export_command(directory):
+    """Referenzdaten als YAML-Dateien schreiben (im Format von seed/data)."""
+    if not directory:
+        _fail("Bitte das Zielverzeichnis mit --dir angeben.")
+    target = Path(directory)
+    with unscoped("seed export"):
+        try:
+            counts = export_reference(target)
+        except OSError:
+            _fail(f"In {target} kann nicht geschrieben werden.")
+        finally:
+            db.session.rollback()
+    total = ", ".join(f"{label} {n}" for label, n in counts.items())
+    click.echo(f"Referenzdaten nach {target} exportiert ({len(counts)} Dateien): {total}.")
+
+
+def _parse_cases(raw: str) -> int:
+    try:
+        cases = int(raw)
+    except ValueError:
+        _fail(f"--cases muss eine ganze Zahl sein, nicht {raw!r}.")
+    if not 1 <= cases <= MAX_DEMO_CASES:
+        _fail(f"--cases muss zwischen 1 und {MAX_DEMO_CASES} liegen.")
+    return cases
+
+
+def _parse_seed(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        _fail(f"--random-seed muss eine ganze Zahl sein, nicht {raw!r}.")
+
+
+def _parse_reference_date(raw: str | None) -> date:
+    if raw is None:
+        return DEMO_REFERENCE_DATE
+    if raw.lower() in ("heute", "today"):
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        _fail(f"--reference-date muss ein Datum wie 2026-11-02 oder „heute“ sein, nicht {raw!r}.")
+
+
+@seed.command("demo")
+@click.option(
+    "--cases",
+    default=str(DEFAULT_CASES),
+    show_default=True,
+    metavar="N",
+    help="Anzahl der Demo-Fälle.",
+)
+@click.option(
+    "--random-seed",
+    default=str(DEFAULT_SEED),
+    show_default=True,
+    metavar="S",
+    help="Startwert des Zufallsgenerators: gleicher Startwert, gleiche Daten.",
+)
+@click.option(
+    "--reference-date",
+    default=None,
+    metavar="DATUM",
+    help=(
+        f"Stichtag, auf den sich alle Daten beziehen (Vorgabe: {DEMO_REFERENCE_DATE.isoformat()}, "
+        "damit gleiche Startwerte gleiche Daten ergeben; „heute“ für das heutige Datum)."
+    ),
+)
+@with_appcontext
+def demo_command(cases, random_seed, reference_date):
+    """Realistische Demodaten erzeugen (Klient:innen, Fälle und alle Fallteile)."""
+    cases = _parse_cases(cases)
+    random_seed = _parse_seed(random_seed)
+    on = _parse_reference_date(reference_date)
+    progress = None
+    if cases > 1000:
+
+        def progress(done, total):
+            click.echo(f"… {done} von {total} Fällen gespeichert", err=True)
+
+    with unscoped("seed demo"):
+        try:
+            summary = generate_demo(cases, random_seed, reference_date=on, progress=progress)
+        except DemoError as exc:
+            db.session.rollback()
+            _fail(str(exc))
+        except SQLAlchemyError:
+            db.session.rollback()
+            _fail("Die Datenbank hat die Demodaten abgelehnt; der laufende Stapel wurde verworfen.")
+    click.echo(summary.line())
+
+
+@seed.command("first-run")
+@with_appcontext
+def first_run_command():
+    """Neue Datenbank: Referenzdaten, Demodaten und Demo-Zugänge anlegen (für „make run“)."""
+    credentials = Path(current_app.config["LOTSE_DEMO_CREDENTIALS"])
+    with unscoped("seed first-run"):
+        first_run(credentials, echo=click.echo, fail=_fail)

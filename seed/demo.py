@@ -1,0 +1,1212 @@
+"""The demo data set: realistic German casework, deterministic and streamed in batches.
+
+Determinism: every random choice comes from ``random.Random`` and Faker instances seeded from
+the ``seed``, and every date is derived from ``reference_date`` (the day the data set
+describes), never from the clock. The same seed and the same reference date give the same
+clients, cases and numbers on an empty database. ``flask seed demo`` uses the fixed
+``DEMO_REFERENCE_DATE`` unless told otherwise; ``flask seed first-run`` passes today's date,
+so a fresh demo installation shows current follow-ups.
+
+Each case gets its own seed, drawn up front, so one case's randomness never shifts another's.
+Cases are created in order of their opening date, through the same service functions the
+application uses (``register_client``, ``open_case``, ``record_needs``), under the identity of
+their caseworker (``as_user``), so numbers, checklists and authorship are as in real use.
+
+Memory stays bounded: the plan holds a few numbers per case, and the session is committed
+and emptied every ``batch_size`` cases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import random
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from models import (
+    AccessRoute,
+    Activity,
+    Agency,
+    Authority,
+    Case,
+    CaseChecklistItem,
+    CaseConference,
+    CaseShare,
+    ClosureReason,
+    Consent,
+    Evaluation,
+    Goal,
+    HouseholdMember,
+    Measure,
+    MeasureType,
+    Municipality,
+    NeedArea,
+    Referral,
+    ResidenceStatus,
+    StructuralIssue,
+    TargetGroup,
+    User,
+    db,
+)
+from models.choices import CASE_STATUS
+from models.client import Client
+from models.scoping import as_user
+from models.types import LOCAL_TZ
+from services.cases import open_case, record_needs, register_client
+from services.numbering import next_number
+
+from . import demo_texts as texts
+
+DEMO_REFERENCE_DATE = date(2026, 11, 2)
+DEFAULT_CASES = 30
+DEFAULT_SEED = 42
+BATCH_SIZE = 500
+
+STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
+STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
+# How long ago (in days) a case in this state was opened.
+CASE_AGE = {
+    "intake": (1, 21),
+    "planning": (12, 60),
+    "active": (45, 420),
+    "on_hold": (75, 420),
+    "evaluation": (160, 480),
+    "closed": (200, 700),
+    "declined": (10, 400),
+}
+AUTHORITY_WEIGHTS = {
+    "kreis_lippe_abh": 35,
+    "detmold_abh": 25,
+    "kreis_lippe_ki": 25,
+    "detmold_ki": 15,
+}
+CASES_PER_CASEWORKER = 40
+EXISTING_ACCOUNT_SHARE = 3
+FINAL_STATES = ("evaluation", "closed")
+GOAL_STATES = ("planning", "active", "on_hold", "evaluation", "closed")
+EARLY_CLOSURES = ("moved_away", "withdrew", "no_contact", "transferred")
+PERMANENT_STATUSES = {"aufenthg_9", "aufenthg_9a", "aufenthg_26_3", "freizuegg_4a"}
+SHORT_STATUSES = {"asylg_55", "aufenthg_60a", "aufenthg_60c", "aufenthg_60d", "aufenthg_81"}
+PROTECTION_STATUSES = {
+    "aufenthg_25_1",
+    "aufenthg_25_2_refugee",
+    "aufenthg_25_2_subsidiary",
+    "aufenthg_25_3",
+    "aufenthg_22_23",
+}
+UKRAINE_WAR = date(2022, 2, 24)
+
+
+class DemoError(Exception):
+    """The demo cannot be generated; the message is German."""
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    reference_date: date
+    cases: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    authorities: int = 0
+    staff_created: int = 0
+    issues: int = 0
+
+    def line(self) -> str:
+        states = ", ".join(
+            f"{CASE_STATUS.label(s)} {self.by_status[s]}" for s in STATES if self.by_status[s]
+        )
+        return (
+            f"Demodaten erzeugt: {self.cases} Fälle mit Klient:innen in {self.authorities} "
+            f"Behörden ({states}), {self.staff_created} Fallmanagement-Konten neu "
+            f"(ohne Passwort), {self.issues} Systemlücken; Startwert {self.seed}, "
+            f"Stichtag {self.reference_date:%d.%m.%Y}."
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    index: int
+    state: str
+    authority: SimpleNamespace
+    opened_on: date
+    seed: int
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def _weighted(r: random.Random, weights: dict):
+    keys = list(weights)
+    return r.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _spread(values, weights, n: int, r: random.Random) -> list:
+    """``n`` values in proportion to their weights, each at least once if ``n`` allows,
+    in random order (largest-remainder apportionment, so small sets keep the mix)."""
+    total = sum(weights)
+    minimum = 1 if n >= len(values) else 0
+    counts = [max(minimum, n * w // total) for w in weights]
+    by_remainder = sorted(range(len(values)), key=lambda i: (-(n * weights[i] % total), i))
+    k = 0
+    while sum(counts) < n:
+        counts[by_remainder[k % len(values)]] += 1
+        k += 1
+    while sum(counts) > n:
+        counts[max(range(len(values)), key=lambda i: counts[i])] -= 1
+    spread = [v for v, c in zip(values, counts, strict=True) for _ in range(c)]
+    r.shuffle(spread)
+    return spread
+
+
+def _between(r: random.Random, start: date, end: date) -> date:
+    if end <= start:
+        return start
+    return start + timedelta(days=r.randint(0, (end - start).days))
+
+
+def _ascii(text: str) -> str:
+    normalized = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ı", "i"))
+    kept = "".join(c for c in normalized if c.isascii() and (c.isalnum() or c in " -"))
+    return kept.lower().replace(" ", "-")
+
+
+def _gendered(family: str, nationality: str, gender: str) -> str:
+    """The family name in the form of ``gender`` (Slavic names differ by gender)."""
+    for female, male in texts.GENDERED_ENDINGS.get(nationality, ()):
+        if gender == "female" and family.endswith(male) and not family.endswith(female):
+            return family[: -len(male)] + female
+        if gender == "male" and family.endswith(female):
+            return family[: -len(female)] + male
+    return family
+
+
+class _Names:
+    """Plausible names per nationality, from Faker where it has a fitting locale."""
+
+    def __init__(self):
+        self._fakers: dict = {}
+
+    def faker(self, locale: str, seed: int):
+        fake = self._fakers.get(locale)
+        if fake is None:
+            from faker import Faker  # only the generator needs it, not the web app
+
+            fake = self._fakers[locale] = Faker(locale)
+        fake.seed_instance(seed)
+        return fake
+
+    def given(self, nationality: str, gender: str, r: random.Random) -> str:
+        return self._person(nationality, gender, r)[0]
+
+    def family(self, nationality: str, gender: str, r: random.Random) -> str:
+        return self._person(nationality, gender, r)[1]
+
+    def person(self, nationality: str, gender: str, r: random.Random) -> tuple[str, str]:
+        given, family = self._person(nationality, gender, r)
+        if r.random() < 0.15 and nationality in ("SYR", "AFG", "IRQ", "TUR", "IRN", "ITA"):
+            second = self._person(nationality, gender, r)[0]
+            if second != given:
+                given = f"{given} {second}"
+        return given, family
+
+    def _person(self, nationality: str, gender: str, r: random.Random) -> tuple[str, str]:
+        source = texts.NATIONALITIES[nationality]["names"]
+        female = gender == "female"
+        if not source.startswith("faker:"):
+            males, females, families = texts.NAMES[source]
+            given = r.choice(females if female else males)
+            return given, _gendered(r.choice(families), nationality, gender)
+        locale = source.removeprefix("faker:")
+        fake = self.faker(locale, r.getrandbits(32))
+        given = fake.first_name_female() if female else fake.first_name_male()
+        family = fake.last_name_female() if female else fake.last_name_male()
+        if locale in ("uk_UA", "ru_RU"):
+            # As in the passport: Latin transliteration of the Cyrillic names.
+            translit = importlib.import_module(f"faker.providers.person.{locale}").translit
+            given, family = translit(given), translit(family)
+        return given, family
+
+
+# --------------------------------------------------------------------------------------
+# Reference data, as plain ids (they survive the session being emptied between batches)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Refs:
+    authorities: list[SimpleNamespace]
+    need_areas: dict[str, int]
+    measure_types: dict[str, list[tuple[int, str]]]
+    agencies: dict[str, list[tuple[int, str]]]
+    statuses: dict[str, int]
+    target_groups: dict[str, int]
+    access_routes: dict[str, int]
+    closure_reasons: dict[str, int]
+    municipalities: dict[str, tuple[int, str]]
+
+    @classmethod
+    def load(cls) -> _Refs:
+        def active(model):
+            return db.session.scalars(
+                select(model).where(model.active.is_(True)).order_by(model.position, model.code)
+            ).all()
+
+        def codes(model):
+            return {obj.code: obj.id for obj in active(model)}
+
+        authorities = [
+            SimpleNamespace(
+                id=a.id, code=a.code, name=a.name, kind=a.kind, municipality_id=a.municipality_id
+            )
+            for a in active(Authority)
+        ]
+        areas = {a.id: a.code for a in active(NeedArea)}
+        measure_types: dict[str, list] = {}
+        for mt in active(MeasureType):
+            if mt.need_area_id in areas:
+                measure_types.setdefault(areas[mt.need_area_id], []).append((mt.id, mt.name))
+        agencies: dict[str, list] = {}
+        for agency in active(Agency):
+            if not agency.accepts_referrals:
+                continue
+            for area in agency.need_areas:
+                agencies.setdefault(area.code, []).append((agency.id, agency.name))
+        return cls(
+            authorities=authorities,
+            need_areas={code: id_ for id_, code in areas.items()},
+            measure_types=measure_types,
+            agencies=agencies,
+            statuses=codes(ResidenceStatus),
+            target_groups=codes(TargetGroup),
+            access_routes=codes(AccessRoute),
+            closure_reasons=codes(ClosureReason),
+            municipalities={m.code: (m.id, m.name) for m in active(Municipality)},
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------
+
+
+class DemoGenerator:
+    def __init__(self, cases: int, seed: int, reference_date: date):
+        self.n = cases
+        self.seed = seed
+        self.today = reference_date
+        self.rng = random.Random(seed)
+        self.names = _Names()
+        self.summary = DemoSummary(seed=seed, reference_date=reference_date)
+
+    # -- set-up ----------------------------------------------------------------------
+
+    def plan(self, authorities: list[SimpleNamespace]) -> list[Plan]:
+        r = self.rng
+        states = _spread(STATES, STATE_WEIGHTS, self.n, r)
+        weights = [AUTHORITY_WEIGHTS.get(a.code, 10) for a in authorities]
+        owners = _spread(authorities, weights, self.n, r)
+        plans = []
+        for i, (state, authority) in enumerate(zip(states, owners, strict=True)):
+            opened_on = self.today - timedelta(days=r.randint(*CASE_AGE[state]))
+            plans.append(Plan(i, state, authority, opened_on, r.getrandbits(64)))
+        plans.sort(key=lambda p: (p.opened_on, p.index))
+        return plans
+
+    def staff(self, authorities: list[SimpleNamespace], plans: list[Plan]) -> dict[int, list]:
+        """Caseworkers per authority: generated ones (reused if present) plus existing ones."""
+        per_authority = Counter(p.authority.id for p in plans)
+        staff_seed = self.rng.getrandbits(32)
+        pools: dict[int, list] = {}
+        for number, authority in enumerate(authorities):
+            wanted = min(200, max(2, math.ceil(per_authority[authority.id] / CASES_PER_CASEWORKER)))
+            fake = self.names.faker("de_DE", staff_seed + number)
+            domain = f"{authority.code.replace('_', '-')}.demo.lotse.example"
+            pool, emails = [], set()
+            while len(pool) < wanted:
+                given, family = fake.first_name(), fake.last_name()
+                email = f"{_ascii(given)}.{_ascii(family)}@{domain}"
+                if email in emails:
+                    continue
+                emails.add(email)
+                user = db.session.scalars(select(User).where(User.email == email)).first()
+                if user is None:
+                    user = User(
+                        email=email,
+                        display_name=f"{given} {family}",
+                        role="caseworker",
+                        authority_id=authority.id,
+                        active=True,
+                        locale="de",
+                        password_hash=None,  # no login: demo staff only own cases
+                    )
+                    db.session.add(user)
+                    db.session.flush()
+                    self.summary.staff_created += 1
+                elif user.authority_id != authority.id:
+                    continue
+                pool.append(
+                    SimpleNamespace(id=user.id, authority_id=authority.id, role="caseworker")
+                )
+            known = {u.id for u in pool}
+            for user in db.session.scalars(
+                select(User)
+                .where(
+                    User.authority_id == authority.id,
+                    User.role == "caseworker",
+                    User.active.is_(True),
+                )
+                .order_by(User.email)
+            ):
+                if user.id not in known:
+                    # Accounts someone can log in with (e.g. the first-run demo account) get
+                    # a larger share, so that "my cases" is not nearly empty in the demo.
+                    member = SimpleNamespace(
+                        id=user.id, authority_id=authority.id, role="caseworker"
+                    )
+                    pool.extend([member] * EXISTING_ACCOUNT_SHARE)
+            pools[authority.id] = pool
+        return pools
+
+    def issue_slots(self, count: int) -> dict[int, int]:
+        """Positions (in creation order) of the cases that report a structural issue."""
+        if count == 0:
+            return {}
+        wanted = min(len(texts.STRUCTURAL_ISSUES), max(1, count // 6))
+        return {min(count - 1, (k * count) // wanted + 1): k for k in range(wanted)}
+
+    # -- the run -----------------------------------------------------------------------
+
+    def run(self, batch_size: int, progress: Callable[[int, int], None] | None) -> DemoSummary:
+        refs = _Refs.load()
+        if not refs.authorities:
+            raise DemoError(
+                "Es gibt noch keine Behörden. Bitte zuerst die Referenzdaten laden "
+                "(„flask seed reference“)."
+            )
+        if not refs.need_areas:
+            raise DemoError("Es gibt keine aktiven Handlungsfelder; die Referenzdaten fehlen.")
+        plans = self.plan(refs.authorities)
+        self.pools = self.staff(refs.authorities, plans)
+        self.summary.authorities = len({p.authority.id for p in plans})
+        slots = self.issue_slots(len(plans))
+        self.refs = refs
+        for position, plan in enumerate(plans, start=1):
+            self.build(plan, slots.get(position - 1))
+            self.summary.cases += 1
+            self.summary.by_status[plan.state] += 1
+            if position % batch_size == 0 or position == len(plans):
+                db.session.commit()
+                db.session.expunge_all()  # bounded memory: the next batch starts empty
+                if progress and position < len(plans):
+                    progress(position, len(plans))
+        return self.summary
+
+    # -- one case ----------------------------------------------------------------------
+
+    def build(self, plan: Plan, issue: int | None) -> None:
+        r = random.Random(plan.seed)
+        worker = r.choice(self.pools[plan.authority.id])
+        with as_user(worker):
+            # Build the whole case, then write it: partial rows must not be flushed early.
+            with db.session.no_autoflush:
+                case = self._build(plan, r, worker)
+                if issue is not None:
+                    self._issue(case, r, issue)
+                self._tick_checklist(case, r, worker)
+            db.session.flush()
+
+    def _build(self, plan: Plan, r: random.Random, worker) -> Case:
+        refs, today, state = self.refs, self.today, plan.state
+        aid = plan.authority.id
+        opened = plan.opened_on
+        client, profile = self._client(plan, r)
+
+        # The timeline of the case.
+        intake_on = None
+        if state != "intake" or r.random() < 0.6:
+            intake_on = min(today, opened + timedelta(days=r.randint(0, 7)))
+        start = intake_on or opened
+        closed_on = evaluated_on = None
+        if state == "closed":
+            closed_on = today - timedelta(days=r.randint(3, (today - opened).days - 160))
+            evaluated_on = closed_on - timedelta(days=r.randint(0, 7))
+            activity_end = evaluated_on
+        elif state == "declined":
+            closed_on = min(today, start + timedelta(days=r.randint(1, 14)))
+            activity_end = closed_on
+        elif state == "evaluation":
+            activity_end = today - timedelta(days=r.randint(0, 14))
+            if r.random() < 0.5:
+                evaluated_on = activity_end
+        elif state == "on_hold":
+            activity_end = max(start, today - timedelta(days=r.randint(32, 75)))
+        else:
+            activity_end = max(start, today - timedelta(days=r.randint(0, 10)))
+
+        if state != "intake" or r.random() < 0.5:
+            client.privacy_notice_given_on = start
+        register_client(client, aid)
+        db.session.add(client)
+
+        case = Case(
+            client=client,
+            authority_id=aid,
+            status=state,
+            caseworker_id=worker.id,
+            access_route_id=self._access_route(plan, r),
+            opened_on=opened,
+            intake_on=intake_on,
+        )
+        open_case(case)
+        self._household(client, profile, r)
+
+        # Needs, goals, measures, referrals.
+        needs = self._needs(profile, state, r)
+        if intake_on:
+            summary = r.choice(texts.INTAKE_SUMMARIES)
+            if profile.interpreter:
+                language = texts.LANGUAGE_NAMES.get(profile.interpreter, profile.interpreter)
+                summary += f" Sprachmittlung: {language}."
+            case.intake_summary = summary
+        for code, priority in needs:
+            area = db.session.get(NeedArea, refs.need_areas[code])
+            for need in record_needs(case, [area], priority):
+                templates = texts.NEED_TEXTS.get(code)
+                if templates:
+                    need.description = r.choice(templates).format(**profile.words)
+
+        goals = []
+        if state in GOAL_STATES:
+            goals = self._goals(case, needs, profile, state, start, activity_end, r)
+        closure_code = None
+        if state == "closed":
+            early = r.choice(EARLY_CLOSURES) if r.random() < 0.2 else None
+            self._final_goal_statuses(goals, early, r)
+            closure_code = early or self._closure_from_goals(goals)
+        elif state == "evaluation":
+            self._final_goal_statuses(goals, None, r)
+        for goal, code in goals:
+            self._measures(case, goal, code, state, activity_end, r)
+        referrals = []
+        if state in ("active", "on_hold", "evaluation", "closed"):
+            referrals = self._referrals(case, goals, state, activity_end, r)
+        self._consent_for_referrals(client, referrals, opened, r)
+        if state in ("planning", "active", "on_hold", "evaluation"):
+            self._share(case, client, plan, start, worker, r)
+
+        activities = self._activities(case, profile, plan, state, start, activity_end, r)
+        sent = [ref for ref in referrals if ref.sent_on]
+        if sent and r.random() < 0.3:
+            self._conference(case, sent, activity_end, r)
+
+        if evaluated_on is not None:
+            self._evaluation(case, goals, activities, evaluated_on, closure_code, r)
+        if state in ("closed", "declined"):
+            code = closure_code if state == "closed" else "no_case_management_need"
+            case.closed_on = closed_on
+            case.closure_reason_id = refs.closure_reasons.get(code) or next(
+                iter(refs.closure_reasons.values()), None
+            )
+            case.closure_note = texts.CLOSURE_NOTES.get(code)
+        return case
+
+    # -- the client ----------------------------------------------------------------------
+
+    def _client(self, plan: Plan, r: random.Random) -> tuple[Client, SimpleNamespace]:
+        refs, today = self.refs, self.today
+        nationality = _weighted(r, {k: v["weight"] for k, v in texts.NATIONALITIES.items()})
+        profile_data = texts.NATIONALITIES[nationality]
+        gender = _weighted(r, {"female": 48, "male": 48, "diverse": 1, "unknown": 3})
+        name_gender = gender if gender in ("female", "male") else r.choice(("female", "male"))
+        given, family = self.names.person(nationality, name_gender, r)
+        minor = nationality in ("AFG", "SYR", "ERI", "IRQ") and r.random() < 0.05
+        age = r.randint(15, 17) if minor else int(r.triangular(18, 64, 31))
+        birth_date = today - timedelta(days=age * 365 + r.randint(0, 364))
+
+        status = "asylg_55" if minor else _weighted(r, profile_data["statuses"])
+        arrival = plan.opened_on - timedelta(days=r.randint(14, 400 if minor else 365 * 7))
+        if status == "aufenthg_24":
+            arrival = max(arrival, UKRAINE_WAR + timedelta(days=r.randint(5, 120)))
+            arrival = min(arrival, plan.opened_on)
+        arrival = min(
+            max(arrival, birth_date + timedelta(days=365 * 14)),
+            plan.opened_on - timedelta(days=7),
+        )
+        languages = list(r.choice(profile_data["languages"]))
+        years = (plan.opened_on - arrival).days / 365
+        if r.random() < (0.7 if years > 3 else 0.2):
+            languages.append("deu")
+        interpreter = languages[0] if "deu" not in languages and r.random() < 0.75 else None
+
+        valid_until = self._valid_until(status, r)
+        municipality_id, town, postcode = self._municipality(plan, r)
+        address = f"{r.choice(texts.STREETS)} {r.randint(1, 120)}, {postcode} {town}"
+        client = Client(
+            family_name=family,
+            given_names=given,
+            birth_date=birth_date,
+            gender=gender,
+            nationality=nationality,
+            languages=languages,
+            interpreter_language=interpreter,
+            arrival_date=arrival,
+            residence_status_id=refs.statuses.get(status),
+            residence_valid_until=valid_until,
+            target_group_id=refs.target_groups.get(self._target_group(status, minor)),
+            municipality_id=municipality_id,
+            address=address,
+        )
+        if r.random() < 0.7:
+            client.phone = f"0151 0{r.randint(1000000, 9999999)}"
+        if r.random() < 0.35:
+            local = f"{_ascii(given.split()[0])}.{_ascii(family)}"
+            client.email = f"{local}@mail.example"
+        client.number = next_number(plan.authority.id, "client", plan.opened_on)
+        profile = SimpleNamespace(
+            nationality=nationality,
+            gender=name_gender,
+            given=given.split()[0],
+            family=family,
+            age=age,
+            minor=minor,
+            status=status,
+            languages=languages,
+            interpreter=interpreter,
+            words={
+                "country": texts.COUNTRY_NAMES[nationality],
+                "profession": r.choice(texts.PROFESSIONS),
+            },
+            spouse=None,
+            children=[],
+        )
+        return client, profile
+
+    def _valid_until(self, status: str, r: random.Random) -> date | None:
+        if status.startswith("freizuegg") or status in PERMANENT_STATUSES:
+            return None
+        if status in SHORT_STATUSES:
+            days = r.randint(14, 180)
+        elif status == "aufenthg_24":
+            days = r.randint(60, 400)
+        elif r.random() < 0.12:
+            days = r.randint(5, 85)  # expiring soon: shows in the follow-up list
+        else:
+            days = r.randint(90, 1000)
+        return self.today + timedelta(days=days)
+
+    @staticmethod
+    def _target_group(status: str, minor: bool) -> str:
+        if minor:
+            return "unaccompanied_minors"
+        if status == "asylg_55":
+            return "asylum_seekers"
+        if status in ("aufenthg_60a", "aufenthg_60c", "aufenthg_60d", "aufenthg_104c"):
+            return "tolerated_persons"
+        if status == "aufenthg_24":
+            return "temporary_protection"
+        if status.startswith("freizuegg"):
+            return "eu_citizens"
+        if status in PROTECTION_STATUSES or status in ("aufenthg_25a", "aufenthg_25b"):
+            return "recognised_refugees"
+        if status == "aufenthg_16b":
+            return "students"
+        if status in ("aufenthg_16a", "aufenthg_16d", "aufenthg_18a", "aufenthg_18b"):
+            return "skilled_workers"
+        if status in ("aufenthg_18g", "aufenthg_20a", "aufenthg_19c"):
+            return "skilled_workers"
+        if status in ("aufenthg_28", "aufenthg_30", "aufenthg_31", "aufenthg_32", "aufenthg_36a"):
+            return "family_members"
+        return "third_country_nationals"
+
+    def _municipality(self, plan: Plan, r: random.Random) -> tuple[int | None, str, str]:
+        code = plan.authority.code
+        candidates = {
+            key: weight
+            for key, (_, weight) in texts.MUNICIPALITIES.items()
+            if key in self.refs.municipalities
+        }
+        if code.startswith("detmold") and texts.DETMOLD in candidates:
+            key = texts.DETMOLD
+        else:
+            if code == "kreis_lippe_abh":
+                # Detmold has its own immigration office.
+                candidates.pop(texts.DETMOLD, None)
+            if not candidates:
+                return None, "Detmold", "32756"
+            key = _weighted(r, candidates)
+        municipality_id, name = self.refs.municipalities[key]
+        return municipality_id, name, texts.MUNICIPALITIES[key][0]
+
+    def _access_route(self, plan: Plan, r: random.Random) -> int | None:
+        if plan.authority.kind == "immigration_office":
+            weights = {
+                "self": 30,
+                "jobcenter": 15,
+                "mbe": 15,
+                "volunteers": 10,
+                "employer": 10,
+                "school": 5,
+                "social_office": 5,
+                "other": 5,
+            }
+        else:
+            weights = {
+                "self": 25,
+                "immigration_office": 20,
+                "jobcenter": 12,
+                "mbe": 10,
+                "school": 8,
+                "kita": 5,
+                "jmd": 5,
+                "youth_office": 5,
+                "volunteers": 10,
+            }
+        weights = {k: v for k, v in weights.items() if k in self.refs.access_routes}
+        if not weights:
+            return None
+        return self.refs.access_routes[_weighted(r, weights)]
+
+    def _household(self, client: Client, profile: SimpleNamespace, r: random.Random) -> None:
+        if profile.minor:
+            return
+        nationality = profile.nationality
+        owned = {"authority_id": client.authority_id}
+        refugee = profile.status in PROTECTION_STATUSES | {"aufenthg_24", "asylg_55"}
+        spouse_abroad = False
+        if r.random() < 0.55:
+            spouse_gender = "male" if profile.gender == "female" else "female"
+            spouse_abroad = r.random() < (0.35 if refugee else 0.12)
+            given = self.names.given(nationality, spouse_gender, r)
+            if nationality in texts.GENDERED_ENDINGS or nationality in ("TUR", "ROU", "ITA"):
+                family = _gendered(profile.family, nationality, spouse_gender)
+            else:
+                family = self.names.family(nationality, spouse_gender, r)
+            profile.spouse = SimpleNamespace(given=given, gender=spouse_gender)
+            db.session.add(
+                HouseholdMember(
+                    client=client,
+                    relation="spouse",
+                    family_name=family,
+                    given_names=given,
+                    birth_date=min(
+                        client.birth_date + timedelta(days=r.randint(-2500, 2500)),
+                        self.today - timedelta(days=365 * 19),
+                    ),
+                    lives="abroad" if spouse_abroad else "same_household",
+                    country=nationality if spouse_abroad else None,
+                    **owned,
+                )
+            )
+        if profile.age < 52 and r.random() < 0.55:
+            father = profile.given if profile.gender == "male" else None
+            if father is None and profile.spouse is not None:
+                father = profile.spouse.given
+            for _ in range(r.choice((1, 1, 2, 2, 3, 4))):
+                age = r.randint(0, min(17, profile.age - 17))
+                gender = r.choice(("female", "male"))
+                given = self.names.given(nationality, gender, r)
+                if nationality == "ERI" and father:
+                    family = father  # Eritrean children carry their father's given name
+                else:
+                    family = _gendered(profile.family, nationality, gender)
+                abroad = spouse_abroad and r.random() < 0.6
+                needs = not abroad and age >= 1 and r.random() < (0.55 if age < 6 else 0.35)
+                profile.children.append(SimpleNamespace(age=age, abroad=abroad, needs=needs))
+                db.session.add(
+                    HouseholdMember(
+                        client=client,
+                        relation="child",
+                        family_name=family,
+                        given_names=given,
+                        birth_date=self.today - timedelta(days=age * 365 + r.randint(0, 364)),
+                        lives="abroad" if abroad else "same_household",
+                        country=nationality if abroad else None,
+                        needs_childcare_or_school=needs,
+                        **owned,
+                    )
+                )
+        if refugee and r.random() < 0.06:
+            gender = r.choice(("female", "male"))
+            db.session.add(
+                HouseholdMember(
+                    client=client,
+                    relation="parent",
+                    family_name=_gendered(profile.family, nationality, gender),
+                    given_names=self.names.given(nationality, gender, r),
+                    birth_date=client.birth_date - timedelta(days=r.randint(7300, 12000)),
+                    lives="abroad",
+                    country=nationality,
+                    **owned,
+                )
+            )
+        profile.spouse_abroad = spouse_abroad
+
+    # -- needs and goals -------------------------------------------------------------
+
+    def _needs(self, profile: SimpleNamespace, state: str, r: random.Random) -> list:
+        chosen: dict[str, str] = {}
+
+        def add(code: str, priority: str) -> None:
+            if code in self.refs.need_areas and code not in chosen:
+                chosen[code] = priority
+
+        if getattr(profile, "spouse_abroad", False) or any(c.abroad for c in profile.children):
+            add("family_reunification", "high")
+        if any(c.needs and c.age < 6 for c in profile.children):
+            add("childcare", "high")
+        if any(c.needs and c.age >= 6 for c in profile.children):
+            add("school", "high")
+        if profile.minor:
+            add("school", "high")
+            add("residence", "high")
+        if "deu" not in profile.languages:
+            add("language", "high" if r.random() < 0.6 else "medium")
+        if profile.status in SHORT_STATUSES and r.random() < 0.6:
+            add("residence", "high")
+        if profile.status == "aufenthg_60a" or r.random() < 0.08:
+            add("documents", "medium")
+        eu = profile.status.startswith("freizuegg")
+        if not profile.minor and r.random() < (0.35 if eu else 0.3):
+            add("recognition", "medium")
+        if not profile.minor and r.random() < 0.5:
+            add("work", "medium")
+        if profile.age < 27 and r.random() < 0.45:
+            add("training", "medium")
+        if r.random() < 0.3:
+            add("housing", r.choice(("medium", "low")))
+        if r.random() < 0.25:
+            add("benefits", "medium")
+        if r.random() < 0.15:
+            add("health", r.choice(("high", "medium")))
+        if profile.status in PERMANENT_STATUSES and r.random() < 0.6:
+            add("naturalisation", "low")
+        if r.random() < 0.2:
+            add("participation", "low")
+        if not chosen:
+            add("work" if "deu" in profile.languages else "language", "medium")
+        needs = list(chosen.items())[:5]
+        if state == "intake":
+            needs = needs[: r.choice((0, 1, 2, len(needs)))]
+        elif state == "declined":
+            needs = needs[: r.choice((0, 1))]
+        return needs
+
+    def _goals(self, case, needs, profile, state, start, activity_end, r) -> list:
+        goals = []
+        for number, (code, _priority) in enumerate(needs):
+            if number > 0 and r.random() < 0.15:
+                continue
+            description, indicator = r.choice(texts.GOAL_TEXTS.get(code) or [("Ziel", None)])
+            if state == "planning":
+                agreed_on = (
+                    min(self.today, start + timedelta(days=r.randint(3, 20)))
+                    if r.random() < 0.4
+                    else None
+                )
+            else:
+                agreed_on = _between(
+                    r, start + timedelta(days=2), min(start + timedelta(days=30), activity_end)
+                )
+            basis = agreed_on or self.today
+            goal = Goal(
+                case=case,
+                authority_id=case.authority_id,
+                need_area_id=self.refs.need_areas[code],
+                description=description.format(**profile.words),
+                indicator=indicator.format(**profile.words) if indicator else None,
+                agreed_on=agreed_on,
+                target_date=basis + timedelta(days=r.randint(60, 300)),
+                status="open",
+            )
+            if state in ("active", "on_hold"):
+                goal.status = _weighted(r, {"open": 30, "in_progress": 50, "achieved": 20})
+                if goal.status == "achieved":
+                    goal.attainment_note = r.choice(texts.ATTAINMENT_NOTES["achieved"])
+            db.session.add(goal)
+            goals.append((goal, code))
+        return goals
+
+    @staticmethod
+    def _closure_from_goals(goals) -> str:
+        statuses = {goal.status for goal, _ in goals}
+        if statuses == {"achieved"}:
+            return "goals_reached"
+        if statuses & {"achieved", "partly_achieved"}:
+            return "goals_partly_reached"
+        return "goals_not_reached"
+
+    def _final_goal_statuses(self, goals, closure_code, r) -> None:
+        early = closure_code in EARLY_CLOSURES
+        weights = (
+            {"dropped": 60, "partly_achieved": 30, "achieved": 10}
+            if early
+            else {"achieved": 50, "partly_achieved": 25, "not_achieved": 13, "dropped": 12}
+        )
+        for goal, _code in goals:
+            goal.status = _weighted(r, weights)
+            goal.attainment_note = r.choice(texts.ATTAINMENT_NOTES[goal.status])
+
+    def _measures(self, case, goal, code, state, activity_end, r) -> None:
+        types = self.refs.measure_types.get(code) or [
+            (None, "Unterstützung durch das Fallmanagement")
+        ]
+        agencies = self.refs.agencies.get(code) or []
+        start = goal.agreed_on or self.today
+        for _ in range(r.randint(1, 2 if state == "planning" else 3)):
+            type_id, type_name = r.choice(types)
+            responsible = _weighted(
+                r, {"client": 25, "case_manager": 30, "agency": 30, "joint": 15}
+            )
+            agency_id = None
+            if responsible == "agency":
+                if agencies:
+                    agency_id = r.choice(agencies)[0]
+                else:
+                    responsible = "case_manager"
+            due_on = _between(r, start + timedelta(days=7), goal.target_date)
+            status, done_on = "planned", None
+            if state in ("active", "on_hold"):
+                status = (
+                    "done"
+                    if goal.status == "achieved"
+                    else _weighted(r, {"done": 35, "in_progress": 35, "planned": 30})
+                )
+            elif state in FINAL_STATES:
+                status = {
+                    "achieved": "done",
+                    "partly_achieved": r.choice(("done", "not_done")),
+                    "not_achieved": r.choice(("not_done", "cancelled")),
+                    "dropped": "cancelled",
+                }[goal.status]
+            if status == "done":
+                done_on = _between(r, start, min(due_on, activity_end))
+            db.session.add(
+                Measure(
+                    case=case,
+                    goal=goal,
+                    authority_id=case.authority_id,
+                    measure_type_id=type_id,
+                    description=type_name,
+                    responsible=responsible,
+                    agency_id=agency_id,
+                    due_on=due_on,
+                    status=status,
+                    done_on=done_on,
+                )
+            )
+
+    def _referrals(self, case, goals, state, activity_end, r) -> list[Referral]:
+        referrals = []
+        for goal, code in goals:
+            agencies = self.refs.agencies.get(code)
+            if not agencies or len(referrals) >= 2 or r.random() > 0.5:
+                continue
+            agency_id, _name = r.choice(agencies)
+            if state in FINAL_STATES:
+                status = _weighted(r, {"completed": 60, "rejected": 25, "withdrawn": 15})
+            else:
+                status = _weighted(
+                    r,
+                    {
+                        "draft": 15,
+                        "sent": 25,
+                        "accepted": 20,
+                        "in_progress": 20,
+                        "completed": 10,
+                        "rejected": 10,
+                    },
+                )
+            referral = Referral(
+                case=case,
+                goal=goal,
+                authority_id=case.authority_id,
+                agency_id=agency_id,
+                need_area_id=self.refs.need_areas[code],
+                reason=texts.REFERRAL_REASONS.get(code, "Vermittlung") + ".",
+                status=status,
+            )
+            if status != "draft":
+                base = goal.agreed_on or case.opened_on
+                referral.sent_on = _between(
+                    r, base + timedelta(days=1), min(base + timedelta(days=25), activity_end)
+                )
+                referral.follow_up_on = referral.sent_on + timedelta(days=14)
+            if status in ("accepted", "in_progress", "completed", "rejected"):
+                referral.answered_on = _between(
+                    r,
+                    referral.sent_on + timedelta(days=2),
+                    min(referral.sent_on + timedelta(days=30), activity_end),
+                )
+            if status == "rejected":
+                referral.rejection_reason = r.choice(texts.REJECTION_REASONS)
+            if status == "completed":
+                referral.outcome_note = r.choice(texts.REFERRAL_OUTCOMES)
+            db.session.add(referral)
+            referrals.append(referral)
+        return referrals
+
+    def _consent_for_referrals(self, client, referrals, opened, r) -> None:
+        """Every referral beyond a draft rests on a consent naming its agency."""
+        sent = [ref for ref in referrals if ref.status != "draft"]
+        if not sent:
+            return
+        first = min(ref.sent_on for ref in sent)
+        agencies = []
+        for ref in sent:
+            agency = db.session.get(Agency, ref.agency_id)
+            if agency not in agencies:
+                agencies.append(agency)
+        given_on = _between(r, max(opened, first - timedelta(days=10)), first)
+        consent = Consent(
+            client=client,
+            authority_id=client.authority_id,
+            purpose="Weitergabe der für die Vermittlung nötigen Daten an: "
+            + ", ".join(a.name for a in agencies),
+            data_categories=(
+                "Stammdaten, Kontaktdaten, Aufenthaltsstatus, Sprachkenntnisse, Bedarfe und Ziele"
+            ),
+            given_on=given_on,
+            form=_weighted(r, {"written": 70, "electronic": 20, "verbal": 10}),
+            valid_until=given_on + timedelta(days=730),
+        )
+        consent.recipient_agencies.extend(agencies)
+        db.session.add(consent)
+        for ref in sent:
+            ref.consent = consent
+
+    def _share(self, case, client, plan, start, worker, r) -> None:
+        """Some open cases are shared with the partner office of the same place."""
+        if r.random() > 0.15:
+            return
+        partners = [
+            a
+            for a in self.refs.authorities
+            if a.id != plan.authority.id
+            and a.kind != plan.authority.kind
+            and a.code.split("_")[0] == plan.authority.code.split("_")[0]
+        ]
+        if not partners:
+            return
+        partner = partners[0]
+        consent = Consent(
+            client=client,
+            authority_id=client.authority_id,
+            purpose=f"Austausch mit {partner.name} im Rahmen des Case Managements",
+            data_categories="Stammdaten, Aufenthaltsstatus, Bedarfe, Ziele und Maßnahmen",
+            given_on=start,
+            form="written",
+            valid_until=self.today + timedelta(days=r.randint(60, 365)),  # still valid
+        )
+        consent.recipient_authorities.append(db.session.get(Authority, partner.id))
+        db.session.add(consent)
+        db.session.add(
+            CaseShare(
+                case=case,
+                owner_authority_id=case.authority_id,
+                authority_id=partner.id,
+                consent=consent,
+                access=_weighted(r, {"read": 70, "write": 30}),
+                granted_by_id=worker.id,
+                granted_on=start,
+            )
+        )
+
+    # -- contacts, conferences, evaluation --------------------------------------------
+
+    def _activities(self, case, profile, plan, state, start, end, r) -> list[Activity]:
+        low, high = {
+            "intake": (1, 2),
+            "planning": (2, 4),
+            "active": (3, 9),
+            "on_hold": (3, 7),
+            "evaluation": (5, 12),
+            "closed": (5, 14),
+            "declined": (1, 2),
+        }[state]
+        count = r.randint(low, high)
+        days = sorted(_between(r, start, end) for _ in range(count - 1))
+        durations = {
+            "meeting": (30, 90),
+            "phone": (5, 30),
+            "video": (20, 60),
+            "email": (5, 15),
+            "letter": (10, 20),
+            "home_visit": (45, 120),
+            "accompaniment": (60, 240),
+        }
+        counselling = plan.authority.kind == "integration_office"
+        activities = []
+        for number, occurred_on in enumerate([start, *days]):
+            kind = (
+                "meeting"
+                if number == 0
+                else _weighted(
+                    r,
+                    {
+                        "meeting": 40,
+                        "phone": 25,
+                        "email": 10,
+                        "video": 5,
+                        "letter": 5,
+                        "home_visit": 5,
+                        "accompaniment": 10,
+                    },
+                )
+            )
+            low_m, high_m = durations[kind]
+            duration = 5 * r.randint(low_m // 5, high_m // 5)
+            spoken = kind in ("meeting", "phone", "video", "home_visit", "accompaniment")
+            confidential = counselling and number > 0 and r.random() < 0.12
+            summary = (
+                "Erstgespräch: Anliegen, Unterlagen und Lebenssituation aufgenommen."
+                if number == 0
+                else r.choice(
+                    texts.CONFIDENTIAL_SUMMARIES if confidential else texts.ACTIVITY_SUMMARIES[kind]
+                )
+            )
+            activity = Activity(
+                case=case,
+                authority_id=case.authority_id,
+                occurred_on=occurred_on,
+                kind=kind,
+                duration_minutes=duration,
+                interpreter_used=bool(profile.interpreter and spoken and r.random() < 0.7),
+                summary=summary,
+                confidential=confidential,
+            )
+            db.session.add(activity)
+            activities.append(activity)
+        return activities
+
+    def _conference(self, case, sent, end, r) -> None:
+        agencies = []
+        for ref in sent:
+            agency = db.session.get(Agency, ref.agency_id)
+            if agency not in agencies:
+                agencies.append(agency)
+        first = min(ref.sent_on for ref in sent)
+        conference = CaseConference(
+            case=case,
+            authority_id=case.authority_id,
+            held_on=_between(r, first, end),
+            participants_note="Klient:in, Fallmanagement, " + ", ".join(a.name for a in agencies),
+            results=r.choice(texts.CONFERENCE_TEXTS["results"]),
+            agreed_actions=r.choice(texts.CONFERENCE_TEXTS["agreed_actions"]),
+        )
+        conference.agencies.extend(agencies)
+        db.session.add(conference)
+
+    def _evaluation(self, case, goals, activities, evaluated_on, closure_code, r) -> None:
+        scores = {"achieved": 5, "partly_achieved": 3, "not_achieved": 1, "dropped": 2}
+        values = [scores.get(goal.status, 3) for goal, _ in goals] or [3]
+        success = max(1, min(5, round(sum(values) / len(values))))
+        jointly = closure_code not in ("moved_away", "no_contact")
+        satisfaction = None
+        if jointly and r.random() < 0.9:
+            satisfaction = max(1, min(5, success + r.choice((-1, 0, 0, 1))))
+        effort = sum(a.duration_minutes for a in activities)
+        expected = 180 * max(1, len(goals))
+        assessment = (
+            "lower"
+            if effort < 0.7 * expected
+            else "higher"
+            if effort > 1.4 * expected
+            else "as_expected"
+        )
+        db.session.add(
+            Evaluation(
+                case=case,
+                authority_id=case.authority_id,
+                evaluated_on=evaluated_on,
+                jointly_with_client=jointly,
+                effort_minutes=effort,
+                effort_assessment=assessment,
+                success_rating=success,
+                client_satisfaction=satisfaction,
+                client_view=r.choice(texts.EVALUATION_TEXTS["client_view"]) if jointly else None,
+                caseworker_view=r.choice(texts.EVALUATION_TEXTS["caseworker_view"]),
+                lessons=r.choice(texts.EVALUATION_TEXTS["lessons"]),
+            )
+        )
+
+    def _tick_checklist(self, case, r, worker) -> None:
+        share = {
+            "intake": 0.25,
+            "planning": 0.5,
+            "active": 0.65,
+            "on_hold": 0.6,
+            "evaluation": 0.85,
+            "closed": 1.0,
+            "declined": 0.25,
+        }[case.status]
+        # The items open_case and record_needs copied in, not yet written (the session
+        # holds only this case's new rows: the previous case was flushed).
+        items = sorted(
+            (o for o in db.session.new if isinstance(o, CaseChecklistItem) and o.case is case),
+            key=lambda i: (i.need_area_id is not None, i.need_area_id or 0, i.position),
+        )
+        groups: dict = {}
+        for item in items:
+            groups.setdefault(item.need_area_id, []).append(item)
+        end = case.closed_on or self.today
+        for group in groups.values():
+            for item in group[: math.ceil(share * len(group))]:
+                day = _between(r, case.intake_on or case.opened_on, end)
+                moment = time(r.randint(8, 16), r.choice((0, 15, 30, 45)), tzinfo=LOCAL_TZ)
+                item.done_at = datetime.combine(day, moment)
+                item.done_by_id = worker.id
+
+    def _issue(self, case, r, number: int) -> None:
+        code, title, description = texts.STRUCTURAL_ISSUES[number]
+        status = _weighted(
+            r,
+            {
+                "reported": 35,
+                "in_discussion": 25,
+                "measure_agreed": 20,
+                "resolved": 10,
+                "rejected": 10,
+            },
+        )
+        db.session.add(
+            StructuralIssue(
+                authority_id=case.authority_id,
+                need_area_id=self.refs.need_areas.get(code),
+                case=case if r.random() < 0.6 else None,
+                title=title,
+                description=description,
+                reported_on=_between(
+                    r, case.intake_on or case.opened_on, case.closed_on or self.today
+                ),
+                status=status,
+                steering_note=texts.ISSUE_STEERING_NOTES.get(status),
+            )
+        )
+        self.summary.issues += 1
+
+
+def generate_demo(
+    cases: int = DEFAULT_CASES,
+    seed: int = DEFAULT_SEED,
+    *,
+    reference_date: date = DEMO_REFERENCE_DATE,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Create ``cases`` demo cases; commits every ``batch_size`` cases and at the end.
+
+    Needs the reference data (``flask seed reference``) and an explicit scope around it
+    (``unscoped(...)``); each case is written under its caseworker's identity.
+    """
+    if cases < 1:
+        raise DemoError("Die Anzahl der Fälle muss mindestens 1 sein.")
+    return DemoGenerator(cases, seed, reference_date).run(batch_size, progress)

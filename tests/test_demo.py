@@ -1,0 +1,314 @@
+"""``flask seed demo`` and ``flask seed first-run``: consistent, deterministic demo data."""
+
+import stat
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select, text
+
+from models import (
+    FINAL_GOAL_STATUSES,
+    Activity,
+    Authority,
+    Case,
+    CaseChecklistItem,
+    CaseShare,
+    Client,
+    Evaluation,
+    Goal,
+    HouseholdMember,
+    Need,
+    Referral,
+    StructuralIssue,
+    User,
+    db,
+)
+from models.choices import CASE_STATUS
+from models.scoping import unscoped
+from seed.demo import generate_demo
+
+AFTER_PLANNING = ("planning", "active", "on_hold", "evaluation", "closed")
+AGREED = ("active", "on_hold", "evaluation", "closed")
+
+
+def seed(runner, *args):
+    return runner.invoke(args=["seed", *args])
+
+
+@pytest.fixture
+def reference(runner):
+    result = seed(runner, "reference")
+    assert result.exit_code == 0, result.output
+
+
+def wipe(app):
+    """Empty every table, as conftest does between tests, so a second run starts afresh."""
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                # As in conftest: the append-only audit trail may be emptied only so.
+                conn.execute(text("SET LOCAL lotse.audit_purge = 'on'"))
+                conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (names from metadata)
+
+
+def demo_fingerprint(app) -> list:
+    with app.app_context(), unscoped("test check"):
+        rows = db.session.execute(
+            select(
+                Case.number,
+                Case.status,
+                Case.opened_on,
+                Client.number,
+                Client.family_name,
+                Client.given_names,
+                Client.birth_date,
+                Client.nationality,
+            )
+            .join(Client, Client.id == Case.client_id)
+            .order_by(Case.number)
+        ).all()
+        return [tuple(row) for row in rows]
+
+
+def run_demo(runner, *args):
+    result = seed(runner, "demo", *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_is_deterministic(app, runner, reference):
+    result = run_demo(runner, "--cases", "12", "--random-seed", "7")
+    assert result.output.startswith("Demodaten erzeugt: 12 Fälle")
+    assert len(result.output.strip().splitlines()) == 1
+    first = demo_fingerprint(app)
+    assert len(first) == 12
+
+    wipe(app)
+    seed(runner, "reference")
+    run_demo(runner, "--cases", "12", "--random-seed", "7")
+    assert demo_fingerprint(app) == first
+
+    wipe(app)
+    seed(runner, "reference")
+    run_demo(runner, "--cases", "12", "--random-seed", "8")
+    other = demo_fingerprint(app)
+    assert {row[4:6] for row in other} != {row[4:6] for row in first}
+
+
+def test_batch_size_does_not_change_the_data(app, reference):
+    with app.app_context(), unscoped("test demo"):
+        summary = generate_demo(9, 11, batch_size=4)
+        assert summary.cases == 9
+        # Committed and emptied after every batch.
+        assert not db.session.new
+        assert not db.session.identity_map
+    batched = demo_fingerprint(app)
+    wipe(app)
+    with app.app_context(), unscoped("test demo"):
+        from seed.loader import load_reference
+
+        load_reference()
+        generate_demo(9, 11, batch_size=500)
+    assert demo_fingerprint(app) == batched
+
+
+def test_demo_cases_are_consistent_with_their_state(app, runner, reference):
+    run_demo(runner, "--cases", "14", "--random-seed", "3")
+    with app.app_context(), unscoped("test check"):
+        cases = db.session.scalars(select(Case)).all()
+        assert len(cases) == 14
+        assert Counter(c.status for c in cases).keys() == set(CASE_STATUS.values)
+        assert len({c.authority_id for c in cases}) == db.session.scalar(
+            select(func.count()).select_from(Authority)
+        )
+        for case in cases:
+            who = f"{case.number} ({case.status})"
+            assert case.client.authority_id == case.authority_id, who
+            assert case.caseworker is not None, who
+            assert case.caseworker.authority_id == case.authority_id, who
+            assert case.caseworker.role == "caseworker", who
+            general = db.session.scalars(
+                select(CaseChecklistItem).where(
+                    CaseChecklistItem.case_id == case.id, CaseChecklistItem.need_area_id.is_(None)
+                )
+            ).all()
+            assert general, who
+            activities = db.session.scalars(
+                select(Activity).where(Activity.case_id == case.id)
+            ).all()
+            assert activities, who
+            assert all(a.duration_minutes > 0 for a in activities), who
+            assert all(case.opened_on <= a.occurred_on for a in activities), who
+
+            if case.status in AFTER_PLANNING:
+                assert case.needs, who
+                assert case.client.privacy_notice_given_on is not None, who
+            if case.status in AGREED:
+                assert any(g.agreed_on for g in case.goals), who
+            if case.status in ("evaluation", "closed"):
+                assert case.goals, who
+                assert all(g.status in FINAL_GOAL_STATUSES for g in case.goals), who
+            evaluation = db.session.scalars(
+                select(Evaluation).where(Evaluation.case_id == case.id)
+            ).one_or_none()
+            if case.status == "closed":
+                assert evaluation is not None, who
+                assert evaluation.effort_minutes == sum(a.duration_minutes for a in activities)
+                assert case.closure_reason is not None, who
+            if case.status in ("closed", "declined"):
+                assert case.closed_on is not None, who
+            else:
+                assert case.closed_on is None, who
+                assert case.closure_reason is None, who
+
+        referrals = db.session.scalars(select(Referral)).all()
+        sent = [r for r in referrals if r.status != "draft"]
+        assert sent
+        for referral in sent:
+            consent = referral.consent
+            assert consent is not None
+            assert referral.agency in consent.recipient_agencies
+            assert consent.client_id == referral.case.client_id
+            assert consent.is_valid(referral.sent_on)
+
+        shares = db.session.scalars(select(CaseShare)).all()
+        assert shares
+        for share in shares:
+            assert share.authority in share.consent.recipient_authorities
+            assert share.consent.client_id == share.case.client_id
+            assert share.authority_id != share.case.authority_id
+
+        # Every need copied its area's checklist, where the area has one.
+        for need in db.session.scalars(select(Need)):
+            if need.need_area.code in ("language", "school", "childcare", "recognition"):
+                assert db.session.scalar(
+                    select(func.count())
+                    .select_from(CaseChecklistItem)
+                    .where(
+                        CaseChecklistItem.case_id == need.case_id,
+                        CaseChecklistItem.need_area_id == need.need_area_id,
+                    )
+                )
+
+        members = db.session.scalars(select(HouseholdMember)).all()
+        assert any(m.relation == "child" for m in members)
+
+        issues = db.session.scalars(select(StructuralIssue)).all()
+        assert issues
+        family_names = {c.client.family_name for c in cases}
+        for issue in issues:
+            assert not any(name in issue.title + issue.description for name in family_names)
+
+
+def test_demo_has_family_reunification_and_children_needing_places(app, runner, reference):
+    run_demo(runner)  # the pilot's 30 cases
+    with app.app_context(), unscoped("test check"):
+        members = db.session.scalars(select(HouseholdMember)).all()
+        assert any(m.relation == "spouse" and m.lives == "abroad" and m.country for m in members)
+        assert any(m.relation == "child" and m.needs_childcare_or_school for m in members)
+        goals = db.session.scalars(select(Goal)).all()
+        assert any(g.need_area.code == "family_reunification" for g in goals)
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 30
+
+
+def test_demo_without_reference_data_fails_cleanly(app, runner):
+    result = seed(runner, "demo", "--cases", "3")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Fehler: Es gibt noch keine Behörden. Bitte zuerst die Referenzdaten laden "
+        "(„flask seed reference“)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cases", "0"], "--cases muss zwischen 1 und"),
+        (["--cases", "viele"], "--cases muss eine ganze Zahl sein"),
+        (["--random-seed", "x"], "--random-seed muss eine ganze Zahl sein"),
+        (["--reference-date", "31.12.2026"], "--reference-date muss ein Datum"),
+    ],
+)
+def test_demo_rejects_bad_options(app, runner, reference, args, message):
+    result = seed(runner, "demo", *args)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Fehler: {message}")
+    with app.app_context(), unscoped("test check"):
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+# --- first run --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def credentials(app, tmp_path, monkeypatch):
+    path = tmp_path / "instance" / "demo-accounts.txt"
+    monkeypatch.setitem(app.config, "LOTSE_DEMO_CREDENTIALS", path)
+    return path
+
+
+def test_first_run_seeds_a_new_database_once(app, runner, credentials):
+    result = seed(runner, "first-run")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    accounts = {}
+    for line in credentials.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        _role, email, password = (part.strip() for part in line.split(";"))
+        accounts[email] = password
+        assert password in result.output  # shown once
+    with app.app_context(), unscoped("test check"):
+        users = {u.email: u for u in db.session.scalars(select(User)) if u.email in accounts}
+        assert {u.role for u in users.values()} == {
+            "caseworker",
+            "team_lead",
+            "it_admin",
+            "auditor",
+        }
+        assert set(users) == {
+            "fallmanagement@demo.lotse.example",
+            "teamleitung@demo.lotse.example",
+            "it@demo.lotse.example",
+            "datenschutz@demo.lotse.example",
+        }
+        for email, user in users.items():
+            assert user.check_password(accounts[email]), email
+            assert user.authority.code == "kreis_lippe_abh"
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 30
+        assert db.session.scalar(select(func.count()).select_from(Authority)) >= 4
+        counts = {
+            model: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Case, Client, User, Activity, Authority)
+        }
+    content = credentials.read_text(encoding="utf-8")
+
+    again = seed(runner, "first-run")
+    assert again.exit_code == 0, again.output
+    assert again.output.strip() == (
+        f"Die vorhandene Datenbank wird weiterverwendet; die Demo-Zugänge stehen in {credentials}."
+    )
+    assert credentials.read_text(encoding="utf-8") == content
+    with app.app_context(), unscoped("test check"):
+        assert counts == {
+            model: db.session.scalar(select(func.count()).select_from(model)) for model in counts
+        }
+
+
+def test_first_run_leaves_an_existing_database_alone(app, runner, world, credentials):
+    result = seed(runner, "first-run")
+    assert result.exit_code == 0, result.output
+    assert "vorhandene Datenbank wird weiterverwendet" in result.output
+    assert "eine Datei mit Demo-Zugängen gibt es nicht" in result.output
+    assert not credentials.exists()
+    with app.app_context(), unscoped("test check"):
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
