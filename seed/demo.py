@@ -60,7 +60,6 @@ from models.client import Client
 from models.scoping import as_user
 from models.types import LOCAL_TZ
 from services.cases import open_case, record_needs, register_client
-from services.numbering import next_number
 
 from . import demo_texts as texts
 
@@ -454,7 +453,7 @@ class DemoGenerator:
 
         if state != "intake" or r.random() < 0.5:
             client.privacy_notice_given_on = start
-        register_client(client, aid)
+        register_client(client, aid, start)
         db.session.add(client)
 
         case = Case(
@@ -570,7 +569,6 @@ class DemoGenerator:
         if r.random() < 0.35:
             local = f"{_ascii(given.split()[0])}.{_ascii(family)}"
             client.email = f"{local}@mail.example"
-        client.number = next_number(plan.authority.id, "client", plan.opened_on)
         profile = SimpleNamespace(
             nationality=nationality,
             gender=name_gender,

@@ -4,6 +4,7 @@ The admin views, the demo generator and the tests call these same functions.
 """
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import select
 
@@ -14,11 +15,11 @@ from models.client import Client
 from .numbering import next_number
 
 
-def register_client(client: Client, authority_id: int) -> Client:
-    """Give a new client its authority and its number."""
+def register_client(client: Client, authority_id: int, on: date | None = None) -> Client:
+    """Give a new client its authority and its number (of the year of ``on``, or today's)."""
     client.authority_id = authority_id
     if not client.number:
-        client.number = next_number(authority_id, "client")
+        client.number = next_number(authority_id, "client", on)
     return client
 
 

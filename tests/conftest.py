@@ -85,10 +85,8 @@ def app(database_url, tmp_path_factory):
     return app
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request, app):
-    """Every test starts from empty tables, on SQLite and PostgreSQL alike."""
-    yield
+def clean_database(app) -> None:
+    """Empty every table, on SQLite and PostgreSQL alike."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -101,6 +99,13 @@ def _clean_database(request, app):
             else:
                 for name in tables:
                     conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names from metadata)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts from empty tables."""
+    yield
+    clean_database(app)
 
 
 @pytest.fixture

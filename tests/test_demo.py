@@ -4,7 +4,7 @@ import stat
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from models import (
     FINAL_GOAL_STATUSES,
@@ -26,6 +26,7 @@ from models import (
 from models.choices import CASE_STATUS
 from models.scoping import unscoped
 from seed.demo import generate_demo
+from tests.conftest import clean_database
 
 AFTER_PLANNING = ("planning", "active", "on_hold", "evaluation", "closed")
 AGREED = ("active", "on_hold", "evaluation", "closed")
@@ -42,19 +43,8 @@ def reference(runner):
 
 
 def wipe(app):
-    """Empty every table, as conftest does between tests, so a second run starts afresh."""
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                # As in conftest: the append-only audit trail may be emptied only so.
-                conn.execute(text("SET LOCAL lotse.audit_purge = 'on'"))
-                conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (names from metadata)
+    """Empty every table, as between tests, so a second run starts afresh."""
+    clean_database(app)
 
 
 def demo_fingerprint(app) -> list:
