@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
+from functools import partial
 
 from flask import (
     Response,
@@ -24,6 +25,7 @@ from flask import (
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters
 from flask_babel import gettext as _
@@ -140,6 +142,13 @@ TYPE_FORMATTERS = {
     type(None): lambda view, value, *args: "",
 }
 EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
+
+
+def _active_or_kept(model, keep_ids, order):
+    condition = model.active.is_(True)
+    if keep_ids:
+        condition = condition | model.id.in_(keep_ids)
+    return db.session.scalars(select(model).where(condition).order_by(order)).all()
 
 
 class ExportTooLarge(Exception):
@@ -355,7 +364,7 @@ class LotseModelView(ProtectedMixin, ModelView):
         return form_class
 
     def edit_form(self, obj=None):
-        form = super().edit_form(obj)
+        form = self._offer_active_reference_data(super().edit_form(obj), obj)
         if hasattr(form, "version_token") and obj is not None and request.method == "GET":
             form.version_token.data = str(obj.version)
         return form
@@ -375,7 +384,7 @@ class LotseModelView(ProtectedMixin, ModelView):
         return super()._on_model_change(form, model, is_created)
 
     def create_form(self, obj=None):
-        form = super().create_form(obj)
+        form = self._offer_active_reference_data(super().create_form(obj))
         if hasattr(form, "version_token"):
             del form["version_token"]
         if request.method == "GET":
@@ -389,6 +398,27 @@ class LotseModelView(ProtectedMixin, ModelView):
                 related = db.session.get(target, value)
                 if related is not None:
                     field.data = related
+        return form
+
+    def _offer_active_reference_data(self, form, obj=None):
+        """Dropdowns offer active reference entries only; a record keeps its inactive value."""
+        mapper = sa_inspect(self.model)
+        for field in form:
+            if not isinstance(field, QuerySelectField) or field.name not in mapper.relationships:
+                continue
+            target = mapper.relationships[field.name].mapper.class_
+            if not hasattr(target, "active") or not hasattr(target, "code"):
+                continue
+            current = getattr(obj, field.name, None) if obj is not None else None
+            keep = (
+                [c.id for c in current]
+                if isinstance(current, list)
+                else [getattr(current, "id", None)]
+            )
+            keep = [i for i in keep if i is not None]
+            order = getattr(target, "position", target.id)
+            field.query_factory = partial(_active_or_kept, target, tuple(keep), order)
+            field.query = None
         return form
 
     def update_model(self, form, model):

@@ -4,10 +4,12 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from models import db
+from models import User, db
 from models.choices import ROLE
-from services.users import UserError, create_user, deactivate_user
+from services.users import UserError, create_user, deactivate_user, reset_password, set_role
 
 
 def _fail(message: str):
@@ -63,3 +65,54 @@ def deactivate_command(email):
         db.session.rollback()
         _fail(str(exc))
     click.echo(f"Benutzerkonto {user.email} deaktiviert; alle Sitzungen sind beendet.")
+
+
+@users.command("list")
+@click.option("--authority", "authority_code", default=None, help="nur diese Behörde")
+@with_appcontext
+def list_command(authority_code):
+    """Benutzerkonten auflisten (ohne Passwörter)."""
+    query = select(User).options(joinedload(User.authority)).order_by(User.email)
+    users_ = [
+        u
+        for u in db.session.scalars(query)
+        if authority_code is None or u.authority.code == authority_code
+    ]
+    if authority_code is not None and not users_:
+        _fail(f"keine Benutzerkonten für die Behörde {authority_code!r}")
+    for user in users_:
+        state = "aktiv" if user.active else "deaktiviert"
+        click.echo(f"{user.email}\t{user.role}\t{user.authority.code}\t{state}")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Passwort von der Standardeingabe lesen")
+@with_appcontext
+def reset_password_command(email, password_stdin):
+    """Ein neues Passwort setzen; alle Sitzungen des Kontos enden."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user, generated = reset_password(email, password)
+        db.session.commit()
+    except UserError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(f"Neues Passwort für {user.email} gesetzt; alle Sitzungen sind beendet.")
+    if generated:
+        click.echo(f"Einmaliges Passwort: {generated}")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role")
+@with_appcontext
+def set_role_command(email, role):
+    """Die Rolle eines Kontos ändern."""
+    try:
+        user = set_role(email, role)
+        db.session.commit()
+    except UserError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(f"{user.email} hat jetzt die Rolle {ROLE.label(user.role)}.")

@@ -89,12 +89,41 @@ def change_password(user: User, current: str, new: str, repeated: str) -> None:
     user.set_password(new)
 
 
-def deactivate_user(email: str) -> User:
+def find_user(email: str) -> User:
     user = db.session.execute(
         select(User).where(func.lower(User.email) == email.strip().lower())
     ).scalar_one_or_none()
     if user is None:
         raise UserError(f"kein Benutzerkonto mit der E-Mail {email!r}")
+    return user
+
+
+def reset_password(email: str, password: str | None = None) -> tuple[User, str | None]:
+    """Set a new password (generated if none is given); all sessions of the user end."""
+    user = find_user(email)
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    problem = password_problem(password, user.email)
+    if problem:
+        raise UserError(problem[0].lower() + problem[1:].rstrip("."))
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user, generated
+
+
+def set_role(email: str, role: str) -> User:
+    if role not in ROLE:
+        raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
+    user = find_user(email)
+    user.role = role
+    user.rotate_session_token()  # the new rights apply from the next login
+    return user
+
+
+def deactivate_user(email: str) -> User:
+    user = find_user(email)
     user.active = False
     user.rotate_session_token()  # ends every session of this user at once
     return user

@@ -184,3 +184,26 @@ def test_caseworker_may_not_archive(app, caseworker_client, world, arranged):
 def test_delete_endpoint_deletes_nothing(app, team_lead_client, world, arranged):
     team_lead_client.post("/admin/client/delete/", data={"id": str(arranged["client"])})
     assert _check(app, lambda: db.session.get(Client, arranged["client"])) is not None
+
+
+def test_dropdowns_offer_active_entries_and_keep_an_inactive_value(
+    app, caseworker_client, world, arranged
+):
+    with app.app_context(), unscoped("test arrangement"):
+        route = db.session.get(factories.AccessRoute, world.access_route)
+        retired = factories.AccessRoute(code="fax", name="Per Fax", active=False)
+        db.session.add(retired)
+        db.session.flush()
+        case = db.session.get(Case, arranged["case"])
+        case.access_route = retired
+        db.session.commit()
+        retired_id, route_name = retired.id, route.name
+    new_form = caseworker_client.get("/admin/case/new/").get_data(as_text=True)
+    assert route_name in new_form
+    assert "Per Fax" not in new_form
+    edit_form = caseworker_client.get(f"/admin/case/edit/?id={arranged['case']}").get_data(
+        as_text=True
+    )
+    assert f'selected value="{retired_id}">Per Fax' in edit_form or (
+        "Per Fax" in edit_form and "selected" in edit_form.split("Per Fax")[0][-80:]
+    )

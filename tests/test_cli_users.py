@@ -90,3 +90,44 @@ def test_deactivate_unknown_user(runner, world):
     result = runner.invoke(args=["users", "deactivate", "niemand@x.example"])
     assert result.exit_code == 1
     assert result.output.strip() == "Fehler: kein Benutzerkonto mit der E-Mail 'niemand@x.example'"
+
+
+def test_list_shows_accounts_without_secrets(app, runner, world):
+    result = runner.invoke(args=["users", "list", "--authority", "kreis_lippe_abh"])
+    assert result.exit_code == 0
+    assert "teamleitung@kreis-lippe.example\tteam_lead\tkreis_lippe_abh\taktiv" in result.output
+    assert "argon2" not in result.output
+    assert "detmold" not in result.output
+    unknown = runner.invoke(args=["users", "list", "--authority", "mars"])
+    assert unknown.exit_code == 1
+
+
+def test_reset_password_prints_a_one_time_password_and_ends_sessions(
+    app, runner, world, caseworker_client
+):
+    result = runner.invoke(args=["users", "reset-password", world.emails["caseworker"]])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Einmaliges Passwort: ")[1].strip()
+    assert _users(app)[world.emails["caseworker"]].check_password(password)
+    assert caseworker_client.get("/admin/client/").status_code == 302
+
+
+def test_reset_password_from_stdin_and_unknown_email(app, runner, world):
+    result = runner.invoke(
+        args=["users", "reset-password", world.emails["auditor"], "--password-stdin"],
+        input="ein-neues-sicheres-wort\n",
+    )
+    assert result.exit_code == 0
+    assert _users(app)[world.emails["auditor"]].check_password("ein-neues-sicheres-wort")
+    missing = runner.invoke(args=["users", "reset-password", "niemand@x.example"])
+    assert missing.exit_code == 1
+    assert len(missing.output.strip().splitlines()) == 1
+
+
+def test_set_role(app, runner, world):
+    result = runner.invoke(args=["users", "set-role", world.emails["caseworker"], "team_lead"])
+    assert result.exit_code == 0
+    assert _users(app)[world.emails["caseworker"]].role == "team_lead"
+    bad = runner.invoke(args=["users", "set-role", world.emails["caseworker"], "king"])
+    assert bad.exit_code == 1
+    assert "unbekannte Rolle 'king'" in bad.output
