@@ -63,6 +63,7 @@ def load(app, test_config: dict | None = None) -> None:
         ),
         LOTSE_RATELIMIT_STORAGE_URI=os.environ.get("LOTSE_RATELIMIT_STORAGE_URI", "memory://"),
         LOTSE_PROXY_COUNT=_int("LOTSE_PROXY_COUNT", 0),
+        LOTSE_RETENTION_CASE_YEARS=_int("LOTSE_RETENTION_CASE_YEARS", 3),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),

@@ -1,5 +1,9 @@
 """Klient:innen: clients, household members, consents."""
 
+import json
+
+from flask import Response, request
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -7,9 +11,10 @@ from sqlalchemy.orm import selectinload
 from models import Consent, db
 from services.cases import register_client
 from services.history import history
+from services.privacy import subject_access
 
 from . import lookups
-from .base import LotseModelView
+from .base import EXPORT, LotseModelView, allowed, deny
 from .fields import CountryField, LanguageField, LanguageListField
 from .labels import LABELS
 
@@ -94,6 +99,27 @@ class ClientView(LotseModelView):
         if is_created:
             register_client(model, current_user.authority_id)
 
+    @expose("/subject-access/")
+    def subject_access_view(self):
+        """Art. 15 GDPR: everything held about the client, as JSON or a readable page."""
+        if not allowed("client", EXPORT):
+            deny("client", request.args.get("id", type=int), 403)
+        client = self.get_one(request.args.get("id"))
+        if client.authority_id != current_user.authority_id:
+            deny("client", client.id, 404)  # only the owning authority answers for its data
+        document = subject_access(client)
+        db.session.commit()
+        if request.args.get("format") == "json":
+            payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+            return Response(
+                payload,
+                mimetype="application/json",
+                headers={"Content-Disposition": f"attachment;filename=auskunft_{client.id}.json"},
+            )
+        return self.render(
+            "lotse/subject_access.html", document=document, client=client, labels=LABELS
+        )
+
     def render(self, template, **kwargs):
         # The details page also shows the consents with their validity, and the history.
         if template == self.details_template and kwargs.get("model") is not None:
@@ -109,6 +135,9 @@ class ClientView(LotseModelView):
             ).all()
             kwargs["events"] = history("client", client.id)
             kwargs["labels"] = LABELS
+            kwargs["can_subject_access"] = (
+                allowed("client", EXPORT) and client.authority_id == current_user.authority_id
+            )
         return super().render(template, **kwargs)
 
 

@@ -7,6 +7,8 @@ denials and exports are recorded by ``record()``.
 
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -103,8 +105,24 @@ def _owner(obj, fallback):
     return owner or fallback
 
 
+_changes_unrecorded: ContextVar[bool] = ContextVar("lotse_changes_unrecorded", default=False)
+
+
+@contextlib.contextmanager
+def changes_unrecorded():
+    """Skip field-by-field change rows; only the retention purge uses this, and it records
+    an event with its counts instead."""
+    token = _changes_unrecorded.set(True)
+    try:
+        yield
+    finally:
+        _changes_unrecorded.reset(token)
+
+
 @event.listens_for(Session, "after_flush")
 def _record_changes(session: Session, flush_context):
+    if _changes_unrecorded.get():
+        return
     context = _context()
     now = utcnow()
     rows = []

@@ -1,0 +1,67 @@
+"""``flask privacy export|purge``: subject access and the retention purge."""
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import db
+from models.scoping import unscoped
+from services.privacy import PrivacyError, find_client, purge, subject_access
+
+
+def _fail(message: str):
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(help="Auskunft (Art. 15 DSGVO) und Löschfristen (Art. 17 DSGVO).")
+def privacy():
+    pass
+
+
+@privacy.command("export")
+@click.argument("client_number")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="in diese Datei")
+@with_appcontext
+def export_command(client_number, out):
+    """Alle Daten zu einer Klient:in als JSON ausgeben (Art. 15 DSGVO)."""
+    with unscoped("subject access (flask privacy export)"):
+        try:
+            document = subject_access(find_client(client_number))
+        except PrivacyError as exc:
+            db.session.rollback()
+            _fail(str(exc))
+        db.session.commit()  # the audit event of this export
+    payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(payload + "\n")
+        click.echo(f"Auskunft für {client_number} nach {out} geschrieben.")
+    else:
+        click.echo(payload)
+
+
+@privacy.command("purge")
+@click.option("--dry-run", is_flag=True, help="nur zählen, nichts ändern")
+@with_appcontext
+def purge_command(dry_run):
+    """Klient:innen nach Ablauf der Löschfrist anonymisieren."""
+    years = current_app.config["LOTSE_RETENTION_CASE_YEARS"]
+    with unscoped("retention purge (flask privacy purge)"):
+        result = purge(years, dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    counts = result.as_counts()
+    verb = "würden anonymisiert" if dry_run else "anonymisiert"
+    click.echo(
+        f"Löschfrist {years} Jahre nach Fallabschluss: {counts['clients']} Klient:innen "
+        f"{verb} ({counts['cases']} Fälle, {counts['household_members']} Haushaltsangehörige, "
+        f"{counts['texts']} Texte, {counts['audit_events']} Protokolleinträge bereinigt)."
+    )
+    if dry_run:
+        click.echo("Probelauf: nichts wurde geändert.")
