@@ -63,6 +63,8 @@ def load(app, test_config: dict | None = None) -> None:
         ),
         LOTSE_RATELIMIT_STORAGE_URI=os.environ.get("LOTSE_RATELIMIT_STORAGE_URI", "memory://"),
         LOTSE_PROXY_COUNT=_int("LOTSE_PROXY_COUNT", 0),
+        LOTSE_ARGON2_TIME_COST=_int("LOTSE_ARGON2_TIME_COST", 3),
+        LOTSE_ARGON2_MEMORY_KIB=_int("LOTSE_ARGON2_MEMORY_KIB", 65536),
         LOTSE_RETENTION_CASE_YEARS=_int("LOTSE_RETENTION_CASE_YEARS", 3),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),

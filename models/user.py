@@ -3,9 +3,11 @@
 import contextlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,8 +18,24 @@ from .mixins import AuthorMixin, TimestampMixin, VersionMixin
 from .reference import Authority
 from .types import UTCDateTime
 
-# argon2id with the library's RFC 9106 low-memory profile.
-_hasher = PasswordHasher()
+# argon2id; by default the library's RFC 9106 low-memory profile (t=3, 64 MiB, p=4).
+# LOTSE_ARGON2_TIME_COST and LOTSE_ARGON2_MEMORY_KIB tune it (the test suite uses a cheaper,
+# still argon2id, setting); hashes made with other settings are upgraded at the next login.
+_DEFAULT_HASHER = PasswordHasher()
+
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    if not has_app_context():
+        return _DEFAULT_HASHER
+    config = current_app.config
+    time_cost = config.get("LOTSE_ARGON2_TIME_COST", _DEFAULT_HASHER.time_cost)
+    memory_kib = config.get("LOTSE_ARGON2_MEMORY_KIB", _DEFAULT_HASHER.memory_cost)
+    return _hasher_for(time_cost, memory_kib)
 
 
 def new_session_token() -> str:
@@ -60,18 +78,19 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
         self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
             return False
+        hasher = _hasher()
         try:
-            _hasher.verify(self.password_hash, password)
+            hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-        if _hasher.check_needs_rehash(self.password_hash):
-            self.password_hash = _hasher.hash(password)
+        if hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = hasher.hash(password)
         return True
 
     def rotate_session_token(self) -> None:
@@ -80,8 +99,11 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
 
 def dummy_password_check(password: str) -> None:
     """Spend the time of a real check, so an unknown email cannot be told apart by timing."""
+    hasher = _hasher()
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY_HASH, password)
+        hasher.verify(_dummy_hash(hasher.time_cost, hasher.memory_cost), password)
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    return _hasher_for(time_cost, memory_kib).hash(secrets.token_urlsafe(16))

@@ -58,6 +58,9 @@ def make_app(database_url: str, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,  # tests log in many times from one address
+        # argon2id all the same, with a cheaper setting than production's 64 MiB, t=3
+        "LOTSE_ARGON2_TIME_COST": 1,
+        "LOTSE_ARGON2_MEMORY_KIB": 8192,
         "SERVER_NAME": "lotse.test",
     }
     config.update(overrides)

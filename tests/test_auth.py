@@ -151,3 +151,23 @@ def test_user_switches_ui_language_for_themselves(app, caseworker_client, world)
     with app.app_context(), unscoped("test check"):
         assert db.session.get(User, world.caseworker).locale == "en"
     assert caseworker_client.post("/locale", data={"locale": "fr"}).status_code == 400
+
+
+def test_production_hashes_use_the_rfc_9106_profile(app):
+    from models.user import _DEFAULT_HASHER
+
+    assert app.config["LOTSE_ARGON2_MEMORY_KIB"] == 8192  # the suite's cheaper setting
+    production = _DEFAULT_HASHER.hash("x")
+    assert production.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_a_hash_with_other_settings_is_upgraded_at_login(app, auth, world):
+    from models.user import _hasher_for
+
+    with app.app_context(), unscoped("test arrangement"):
+        user = db.session.get(User, world.caseworker)
+        user.password_hash = _hasher_for(2, 8192).hash("correct horse battery staple")
+        db.session.commit()
+    assert auth.login(world.emails["caseworker"]).status_code == 302
+    with app.app_context(), unscoped("test check"):
+        assert "m=8192,t=1" in db.session.get(User, world.caseworker).password_hash
