@@ -207,3 +207,35 @@ def test_dropdowns_offer_active_entries_and_keep_an_inactive_value(
     assert f'selected value="{retired_id}">Per Fax' in edit_form or (
         "Per Fax" in edit_form and "selected" in edit_form.split("Per Fax")[0][-80:]
     )
+
+
+def test_it_admin_deletes_an_unused_reference_entry(app, it_admin_client, world):
+    with app.app_context(), unscoped("test arrangement"):
+        unused = factories.TargetGroup(code="unused", name="Unbenutzt")
+        db.session.add(unused)
+        db.session.commit()
+        unused_id = unused.id
+    response = it_admin_client.post("/admin/target_group/delete/", data={"id": str(unused_id)})
+    assert response.status_code == 302
+    with app.app_context(), unscoped("test check"):
+        assert db.session.get(factories.TargetGroup, unused_id) is None
+
+
+def test_deleting_a_reference_entry_in_use_is_refused_in_german(
+    app, it_admin_client, world, arranged
+):
+    response = it_admin_client.post(
+        "/admin/need_area/delete/", data={"id": str(world.language)}, follow_redirects=True
+    )
+    html = response.get_data(as_text=True)
+    assert "„Sprache“ wird noch verwendet und kann nicht gelöscht werden" in html
+    assert "IntegrityError" not in html
+    assert "FOREIGN KEY" not in html
+    with app.app_context(), unscoped("test check"):
+        assert db.session.get(factories.NeedArea, world.language) is not None
+
+
+def test_only_it_admins_delete_reference_data(app, team_lead_client, world):
+    team_lead_client.post("/admin/need_area/delete/", data={"id": str(world.work)})
+    with app.app_context(), unscoped("test check"):
+        assert db.session.get(factories.NeedArea, world.work) is not None

@@ -26,4 +26,16 @@
     },
     true
   );
+
+  // Buttons that ask before they submit (e.g. deleting an unused reference entry).
+  document.addEventListener(
+    "click",
+    function (event) {
+      var button = event.target.closest("[data-lotse-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-lotse-confirm"))) {
+        event.preventDefault();
+      }
+    },
+    true
+  );
 })();
