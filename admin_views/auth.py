@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length
 from models import User, db
 from models.auditing import record
 from models.choices import LOCALE
+from models.scoping import bind_request_scope, unscoped
 from models.types import utcnow
 from models.user import dummy_password_check
 
@@ -58,9 +59,13 @@ def safe_next(target: str | None) -> str | None:
 
 @login_manager.user_loader
 def load_user(session_token: str):
-    return db.session.execute(
-        select(User).where(User.session_token == session_token, User.active.is_(True))
-    ).scalar_one_or_none()
+    # Finding who is logged in comes before any scope can exist.
+    with unscoped("session user lookup"):
+        user = db.session.execute(
+            select(User).where(User.session_token == session_token, User.active.is_(True))
+        ).scalar_one_or_none()
+        bind_request_scope(user)
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -92,9 +97,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.execute(
-            select(User).where(func.lower(User.email) == email)
-        ).scalar_one_or_none()
+        with unscoped("login lookup"):
+            user = db.session.execute(
+                select(User).where(func.lower(User.email) == email)
+            ).scalar_one_or_none()
         now = utcnow()
         if user is None:
             dummy_password_check(form.password.data)
@@ -124,6 +130,7 @@ def login():
         db.session.commit()
         session.clear()  # a fresh session at login, against session fixation
         login_user(user)
+        bind_request_scope(user)
         session.permanent = True
         session["auth_at"] = now.timestamp()
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))

@@ -23,12 +23,14 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask import has_request_context
 from sqlalchemy import and_, event, exists, or_, select, true
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.sql.util import find_tables
 
 from .audit import AuditEvent
 from .case import (
@@ -46,6 +48,7 @@ from .case import (
 from .client import Client, Consent, HouseholdMember, OwnedMixin, consent_authority
 from .mixins import AuthorMixin
 from .steering import StructuralIssue
+from .user import User
 
 # Roles that must never reach client or case data (separation of duties, DESIGN.md §4).
 ROLES_WITHOUT_CLIENT_DATA = frozenset({"it_admin", "auditor"})
@@ -112,16 +115,29 @@ def current_scope() -> Scope | None:
     if explicit is not None:
         return explicit
     if has_request_context():
+        from flask import g
         from flask_login import current_user
 
-        if current_user and current_user.is_authenticated:
-            return scope_for_user(current_user)
-        return ANONYMOUS
+        # Loading the user (Flask-Login's user_loader) computes the request's scope once,
+        # from fresh attributes: reading an expired user here would query the user table
+        # and so come back to this function.
+        current_user._get_current_object()
+        return g.get("lotse_scope") or ANONYMOUS
     return None
 
 
-def _is_scoped(mapper) -> bool:
-    return issubclass(mapper.class_, OwnedMixin | CaseShare | AuditEvent)
+def bind_request_scope(user) -> None:
+    """Fix the current request's scope to ``user`` (called when the user is loaded)."""
+    from flask import g
+
+    g.lotse_scope = scope_for_user(user) if user is not None and user.is_active else None
+
+
+@cache
+def scoped_tables() -> frozenset[str]:
+    """The tables whose rows the authority rule filters."""
+    classes = [*RULES, CaseShare, AuditEvent, User]
+    return frozenset(cls.__tablename__ for cls in classes)
 
 
 def _valid_share_of(authority_id: int, today: date, access: tuple[str, ...] = ("read", "write")):
@@ -235,6 +251,14 @@ def _criteria(scope: Scope):
         else AuditEvent.id.is_(None)
     )
     options.append(with_loader_criteria(AuditEvent, trail, include_aliases=True))
+    # Staff accounts: IT admins manage every authority's; everyone else sees colleagues.
+    if scope.role == "it_admin":
+        staff = true()
+    elif scope.authority_id is not None:
+        staff = User.authority_id == scope.authority_id
+    else:
+        staff = User.id.is_(None)
+    options.append(with_loader_criteria(User, staff, include_aliases=True))
     return options
 
 
@@ -242,9 +266,11 @@ def _criteria(scope: Scope):
 def _add_authority_criteria(state):
     if not state.is_select:
         return
-    if not any(_is_scoped(m) for m in state.all_mappers):
-        # Relationship loads of one scoped class from another are still covered: their
-        # mappers are the scoped class itself.
+    # Decided by the tables the statement reads, joins and counts included: counting
+    # rows (select(func.count()).select_from(Client)) names no mapper, but must be scoped.
+    found = find_tables(state.statement, include_aliases=True, include_joins=True)
+    tables = {t.name for t in found if hasattr(t, "name")}
+    if not tables & scoped_tables():
         return
     scope = current_scope()
     if scope is None:
