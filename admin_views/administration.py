@@ -1,5 +1,10 @@
 """Verwaltung: user accounts and the audit trail."""
 
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
+from wtforms.validators import ValidationError
+
 from .base import LotseModelView
 
 
@@ -22,6 +27,13 @@ class UserView(LotseModelView):
         "updated_at",
     )
     form_columns = ("email", "display_name", "authority", "role", "active", "locale")
+
+    def on_model_change(self, form, model, is_created):
+        history = sa_inspect(model).attrs.role.history
+        if not is_created and model.id == current_user.id and history.deleted:
+            raise ValidationError(_("Die eigene Rolle kann man nicht selbst ändern."))
+        if not is_created and (history.deleted or not model.active):
+            model.rotate_session_token()  # new rights, or none, from the next request on
 
 
 class AuditEventView(LotseModelView):

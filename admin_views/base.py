@@ -28,6 +28,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters
+from flask_admin.model.fields import AjaxSelectField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -52,6 +53,9 @@ from .labels import LABELS
 VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
 DELETE = "delete"  # reference data only, and only while nothing uses it
 TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
+# Dashboard and report: the whole own authority's figures, and anonymised totals across
+# authorities (DESIGN.md §4, "dashboard").
+TEAM, REGION = "team", "region"
 CLOSED_STATUSES = ("closed", "declined")
 
 CASE_DATA = (
@@ -101,11 +105,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "followups": frozenset({VIEW}),
         **_grant(REFERENCE_DATA, VIEW),
         "case_share": frozenset({VIEW, CREATE, EDIT}),
-        "structural_issue": frozenset({VIEW, CREATE, EDIT, EXPORT}),
-        "dashboard": frozenset({VIEW}),
+        "structural_issue": frozenset({VIEW, CREATE, EDIT}),
+        "user": frozenset({VIEW}),
+        "dashboard": frozenset({VIEW, TEAM, REGION}),
+        "report": frozenset({VIEW, EXPORT, REGION}),
     },
     "it_admin": {
-        **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, EXPORT, DELETE),
+        **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, DELETE),
         "user": frozenset({VIEW, CREATE, EDIT}),
     },
     "auditor": {
@@ -422,6 +428,19 @@ class LotseModelView(ProtectedMixin, ModelView):
             field.query = None
         return form
 
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        # An optional relationship whose submitted id finds no visible row would silently
+        # be saved as empty; a forged or foreign id is refused instead.
+        for field in form:
+            if not isinstance(field, AjaxSelectField | QuerySelectField):
+                continue
+            raw = [v for v in (field.raw_data or []) if v not in ("", "__None")]
+            if raw and not field.data:
+                field.errors = [*field.errors, _("Keine gültige Auswahl.")]
+                valid = False
+        return valid
+
     def update_model(self, form, model):
         if hasattr(form, "version_token"):
             submitted = form.version_token.data
@@ -568,15 +587,13 @@ class ReferenceView(LotseModelView):
 
 
 class LotseIndexView(ProtectedMixin, AdminIndexView):
+    """The admin index; ``admin_views.dashboard.DashboardView`` fills it per role."""
+
     resource = "dashboard"
 
     def is_accessible(self) -> bool:
         # Every logged-in user lands here; what it shows depends on the role.
         return current_user.is_authenticated
-
-    @expose("/")
-    def index(self):
-        return self.render("lotse/index.html", can_see_cases=allowed("dashboard", VIEW))
 
 
 __all__ = [

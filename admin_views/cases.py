@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
@@ -91,12 +92,28 @@ class CaseView(LotseModelView):
         "intake_on",
         "intake_summary",
     )
-    form_ajax_refs = {"client": lookups.CLIENT, "caseworker": lookups.USER}
+    form_ajax_refs = {"client": lookups.CLIENT, "caseworker": lookups.staff_loader()}
 
     def on_model_change(self, form, model, is_created):
+        history = sa_inspect(model).attrs.caseworker_id.history
+        reassigned = model.caseworker is not None and (
+            is_created or model.caseworker_id != (history.deleted or [None])[0]
+        )
+        if is_created and model.caseworker is None:
+            model.caseworker = db.session.get(User, current_user.id)
+        elif reassigned:
+            # Assigning cases to others is the team lead's (DESIGN.md §4).
+            if model.caseworker.id != current_user.id and not allowed("case", ASSIGN):
+                raise ValidationError(_("Nur die Teamleitung weist Fälle anderen zu."))
+            if (
+                not model.caseworker.active
+                or model.caseworker.role not in lookups.ASSIGNABLE_ROLES
+                or model.caseworker.authority_id != current_user.authority_id
+            ):
+                raise ValidationError(
+                    _("Bitte eine aktive Fallmanager:in der eigenen Behörde wählen.")
+                )
         if is_created:
-            if model.caseworker is None:
-                model.caseworker = db.session.get(User, current_user.id)
             open_case(model)
 
     @expose("/details/")

@@ -1,6 +1,9 @@
 """Ajax lookups for relationships to tables that grow to 50,000 rows and more."""
 
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import lazy_gettext as _l
+
+from models import User, db
 
 
 def lookup(*fields, placeholder):
@@ -15,5 +18,23 @@ def lookup(*fields, placeholder):
 CLIENT = lookup("number", "family_name", "given_names", placeholder=_l("Nummer oder Name"))
 CASE = lookup("number", placeholder=_l("Fallnummer"))
 GOAL = lookup("description", placeholder=_l("Ziel suchen"))
-USER = lookup("display_name", "email", placeholder=_l("Name oder E-Mail"))
 CONSENT = lookup("purpose", placeholder=_l("Zweck der Einwilligung"))
+
+
+class StaffLoader(QueryAjaxModelLoader):
+    """Active caseworkers and team leads; the authority rule limits them to colleagues."""
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .filter(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+            .order_by(User.display_name)
+        )
+
+
+ASSIGNABLE_ROLES = ("caseworker", "team_lead")
+
+
+def staff_loader(name: str = "caseworker") -> StaffLoader:
+    return StaffLoader(name, db.session, User, fields=("display_name", "email"), page_size=10)

@@ -3,6 +3,7 @@
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from wtforms.validators import ValidationError
@@ -11,7 +12,7 @@ from models import Need, NeedArea, db
 from models.choices import ISSUE_STATUS
 
 from . import lookups
-from .base import LotseModelView
+from .base import LotseModelView, deny
 
 # The steering workflow: which status may follow which.
 NEXT_STATUS = {
@@ -45,6 +46,15 @@ class StructuralIssueView(LotseModelView):
         }
     }
     form_ajax_refs = {"case": lookups.CASE}
+
+    def get_one(self, id):
+        issue = super().get_one(id)
+        # Every team lead reads all authorities' issues; only the reporting one changes them.
+        if request.endpoint != f"{self.endpoint}.details_view" and (
+            issue.authority_id != current_user.authority_id
+        ):
+            deny(self.endpoint, issue.id, 403)
+        return issue
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
