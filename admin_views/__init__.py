@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 import models as m
 
 from .administration import AuditEventView, UserView
-from .base import ASSIGN, LotseIndexView, allowed, msgid
+from .base import ASSIGN, allowed, msgid
 from .cases import (
     ActivityView,
     CaseConferenceView,
@@ -21,6 +21,7 @@ from .cases import (
     NeedView,
 )
 from .clients import ClientView, ConsentView, HouseholdMemberView
+from .dashboard import DashboardView
 from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
 from .profile import ProfileView
@@ -37,6 +38,7 @@ from .reference import (
     TargetGroupView,
 )
 from .referrals import ReferralView
+from .report import ReportView
 from .security import csp_nonce
 from .steering import StructuralIssueView
 
@@ -66,6 +68,7 @@ def build_views():
         ConsentView(m.Consent, name=_l("Einwilligungen"), category=CLIENTS),
         ReferralView(m.Referral, name=_l("Vermittlungen"), category=REFERRALS),
         StructuralIssueView(m.StructuralIssue, name=_l("Systemlücken"), category=STEERING),
+        ReportView(name=_l("Steuerungsbericht"), endpoint="report", category=STEERING),
         AuthorityView(m.Authority, name=_l("Behörden"), category=REFERENCE),
         AgencyView(m.Agency, name=_l("Kooperationspartner"), category=REFERENCE),
         NeedAreaView(m.NeedArea, name=_l("Handlungsfelder"), category=REFERENCE),
@@ -127,7 +130,7 @@ def init_admin(app) -> Admin:
         app,
         name="Lotse",
         url="/admin",
-        index_view=LotseIndexView(name=_l("Übersicht"), url="/admin", endpoint="admin"),
+        index_view=DashboardView(name=_l("Übersicht"), url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="lotse/base.html", fluid=True),
         translations_path=str(TRANSLATIONS_DIR),
         csp_nonce_generator=csp_nonce,

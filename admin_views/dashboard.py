@@ -1,0 +1,482 @@
+"""Übersicht: the dashboard, the admin index, per role (issue 7, DESIGN.md §5).
+
+- Caseworkers see their own desk: their open cases by status and the follow-ups of their
+  cases that are overdue or due this week.
+- Team leads see their authority's figures, and the same figures as anonymised totals
+  across all authorities.
+- Everyone who reads structural issues sees them by need area and status.
+- IT staff and auditors see no case figures.
+
+Which figures a role gets is read from ``PERMISSIONS`` (``dashboard``: view, team, region),
+never from the role's name. Every figure comes from ``services.statistics``, one query
+each; no client's name, number or free text is ever loaded for this page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import FINAL_GOAL_STATUSES, OPEN_STATUSES, NeedArea, db
+from models.choices import CASE_STATUS, GOAL_STATUS, ISSUE_STATUS
+from models.scoping import STEERING_READERS
+from services import statistics as stats
+from services.statistics import Cell, exact, protect, protect_median
+
+from .base import REGION, TEAM, VIEW, LotseIndexView, allowed
+from .figures import (
+    DAYS,
+    HOURS,
+    LEGEND,
+    SHARE,
+    Column,
+    Row,
+    Table,
+    chart_from_table,
+    protect_parts,
+    share,
+)
+from .followups import KIND_LABELS
+
+NO_NEED_AREA = _l("ohne Handlungsfeld")
+NOT_ASSIGNED = _l("nicht zugewiesen")
+TOGETHER = _l("Zusammen")
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    legend: str = ""
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{month:02d}.{year}"
+
+
+def need_area_names() -> dict[int, str]:
+    """Names of every need area, for the figures that group by it; reference data."""
+    rows = db.session.execute(
+        select(NeedArea.id, NeedArea.name).order_by(NeedArea.position, NeedArea.name)
+    )
+    return dict(rows.all())
+
+
+def area_label(names: dict, area_id) -> str:
+    return names.get(area_id, str(NO_NEED_AREA)) if area_id is not None else str(NO_NEED_AREA)
+
+
+# -- tables, each for own figures (exact) or totals across authorities (protected) ----------
+
+
+def status_table(table_id, title, counts, own=None, *, anonymised=False) -> Table:
+    table = Table(
+        table_id,
+        title,
+        _("Status"),
+        [Column(_("Offene Fälle"))],
+        anonymised=anonymised,
+        empty=_("Keine offenen Fälle."),
+    )
+    for status in OPEN_STATUSES:
+        n = counts.get(status, 0)
+        cell = protect(n, (own or {}).get(status, 0)) if anonymised else exact(n)
+        table.rows.append(Row(CASE_STATUS.label(status), [cell]))
+    if not anonymised:
+        table.rows.append(Row(str(TOGETHER), [exact(sum(counts.values()))], total=True))
+    table.chart = chart_from_table(table)
+    return table
+
+
+def months_table(table_id, title, months, own=None, *, anonymised=False) -> Table:
+    table = Table(
+        table_id,
+        title,
+        _("Monat"),
+        [Column(_("Neu eröffnet")), Column(_("Abgeschlossen"))],
+        anonymised=anonymised,
+    )
+    for (year, month), counts in sorted(months.items()):
+        own_counts = (own or {}).get((year, month), {})
+        cells = [
+            protect(counts[kind], own_counts.get(kind, 0)) if anonymised else exact(counts[kind])
+            for kind in ("new", "closed")
+        ]
+        table.rows.append(Row(month_label(year, month), cells))
+    table.chart = chart_from_table(table, "line")
+    return table
+
+
+def need_area_table(table_id, title, areas, own=None, *, anonymised=False) -> Table:
+    own_by_area = {a.need_area_id: a.n for a in own or ()}
+    table = Table(
+        table_id,
+        title,
+        _("Handlungsfeld"),
+        [Column(_("Offene Fälle"))],
+        anonymised=anonymised,
+        empty=_("Keine offenen Fälle mit Bedarfen."),
+        note=_("Ein Fall mit mehreren Handlungsfeldern zählt in jedem davon."),
+    )
+    for area in areas:
+        cell = (
+            protect(area.n, own_by_area.get(area.need_area_id, 0)) if anonymised else exact(area.n)
+        )
+        table.rows.append(Row(area.name, [cell]))
+    table.chart = chart_from_table(table, horizontal=True)
+    return table
+
+
+def caseload_table(rows) -> Table:
+    table = Table(
+        "team-caseload",
+        _("Offene Fälle je Fallmanager:in"),
+        _("Fallmanager:in"),
+        [Column(_("Offene Fälle"))],
+        empty=_("Keine offenen Fälle."),
+    )
+    for row in rows:
+        name = row.name if row.caseworker_id is not None else str(NOT_ASSIGNED)
+        table.rows.append(Row(name or str(NOT_ASSIGNED), [exact(row.n)]))
+    table.chart = chart_from_table(table, horizontal=True)
+    return table
+
+
+def goals_table(table_id, title, counts, own=None, *, anonymised=False) -> Table:
+    table = Table(
+        table_id,
+        title,
+        _("Ergebnis"),
+        [Column(_("Ziele")), Column(_("Anteil"), SHARE)],
+        anonymised=anonymised,
+        empty=_("Keine abgeschlossenen Fälle mit bewerteten Zielen."),
+    )
+    parts = {status: counts.get((status,), 0) for status in FINAL_GOAL_STATUSES}
+    total = sum(parts.values())
+    if not total:
+        return table
+    if anonymised:
+        own_parts = {status: (own or {}).get((status,), 0) for status in FINAL_GOAL_STATUSES}
+        cells = protect_parts(parts, own_parts)
+    else:
+        cells = {status: exact(n) for status, n in parts.items()}
+    group_withheld = any(cell.withheld for cell in cells.values())
+    for status in FINAL_GOAL_STATUSES:
+        cell = cells[status]
+        table.rows.append(
+            Row(
+                GOAL_STATUS.label(status), [cell, share(cell, total, group_withheld=group_withheld)]
+            )
+        )
+    if not anonymised:
+        table.rows.append(Row(str(TOGETHER), [exact(total), exact(1.0)], total=True))
+    table.chart = chart_from_table(table, "doughnut", columns=[0])
+    return table
+
+
+def closed_table(table_id, title, figures, own=None, *, anonymised=False) -> Table:
+    table = Table(
+        table_id,
+        title,
+        _("Zeitraum"),
+        [
+            Column(_("Abgeschlossene Fälle")),
+            Column(_("Median Tage vom Erstgespräch bis zum Abschluss"), DAYS),
+            Column(_("Median Aufwand in Stunden"), HOURS),
+        ],
+        anonymised=anonymised,
+    )
+    closed = figures.closed.get(stats.ALL, 0)
+    days, n_days = figures.days.get(stats.ALL, (None, 0))
+    effort, n_effort = figures.effort.get(stats.ALL, (None, 0))
+    if anonymised:
+        cells = [
+            protect(closed, own.closed.get(stats.ALL, 0) if own else 0),
+            protect_median(days, n_days),
+            protect_median(effort, n_effort),
+        ]
+    else:
+        cells = [exact(closed), Cell(days), Cell(effort)]
+    table.rows.append(Row(_("Letzte 12 Monate"), cells))
+    return table
+
+
+REFERRAL_COLUMNS = (
+    ("accepted", _l("Angenommen")),
+    ("rejected", _l("Abgelehnt")),
+    ("pending", _l("Ohne Antwort")),
+    ("withdrawn", _l("Zurückgezogen")),
+)
+
+
+def referral_parts(outcome) -> dict:
+    return {
+        "accepted": outcome.accepted,
+        "rejected": outcome.rejected,
+        "pending": outcome.counts.get("sent", 0),
+        "withdrawn": outcome.counts.get("withdrawn", 0),
+    }
+
+
+def referral_cells(outcome, own_outcome, *, anonymised: bool) -> list[Cell]:
+    """Sent, the four outcomes and the acceptance rate of one agency (and need area)."""
+    parts = referral_parts(outcome)
+    if anonymised:
+        own_parts = referral_parts(own_outcome) if own_outcome else {}
+        sent = protect(outcome.sent, own_outcome.sent if own_outcome else 0)
+        cells = protect_parts(parts, own_parts, total=sent)
+    else:
+        sent = exact(outcome.sent)
+        cells = {key: exact(n) for key, n in parts.items()}
+    answered = parts["accepted"] + parts["rejected"]
+    accepted, rejected = cells["accepted"], cells["rejected"]
+    if accepted.withheld or rejected.withheld:
+        rate = Cell(None, accepted.withheld or rejected.withheld)
+    else:
+        rate = Cell(parts["accepted"] / answered) if answered else Cell(None)
+    return [sent, *(cells[key] for key, _label in REFERRAL_COLUMNS), rate]
+
+
+def referral_columns() -> list[Column]:
+    return [
+        Column(_("Vermittelt")),
+        *(Column(str(label)) for _key, label in REFERRAL_COLUMNS),
+        Column(_("Annahmequote"), SHARE),
+    ]
+
+
+def referrals_table(table_id, title, outcomes, medians, own=None, *, anonymised=False) -> Table:
+    own_by_agency = {o.agency_id: o for o in own or ()}
+    table = Table(
+        table_id,
+        title,
+        _("Stelle"),
+        [*referral_columns(), Column(_("Median Tage bis zur Antwort"), DAYS)],
+        anonymised=anonymised,
+        empty=_("Keine Vermittlungen gesendet."),
+        note=_(
+            "Angenommen: angenommen, in Bearbeitung oder abgeschlossen. Annahmequote: "
+            "angenommene unter den beantworteten Vermittlungen."
+        ),
+    )
+    for outcome in outcomes:
+        cells = referral_cells(outcome, own_by_agency.get(outcome.agency_id), anonymised=anonymised)
+        median, n = medians.get(outcome.agency_id, (None, 0))
+        cells.append(protect_median(median, n) if anonymised else Cell(median))
+        table.rows.append(Row(outcome.name, cells))
+    table.chart = chart_from_table(table, columns=[1, 2, 3, 4], horizontal=True, stacked=True)
+    return table
+
+
+def follow_up_table(table_id, title, counts, own=None, *, day, anonymised=False) -> Table:
+    week_end = stats.end_of_week(day)
+    table = Table(
+        table_id,
+        title,
+        _("Art"),
+        [
+            Column(_("Überfällig")),
+            Column(_("Fällig bis Sonntag, %(date)s", date=week_end.strftime("%d.%m.%Y"))),
+        ],
+        anonymised=anonymised,
+    )
+    for kind in stats.FOLLOW_UP_KINDS:
+        values = counts[kind]
+        own_values = (own or {}).get(kind, {})
+        cells = [
+            protect(values[key], own_values.get(key, 0)) if anonymised else exact(values[key])
+            for key in ("overdue", "week")
+        ]
+        table.rows.append(Row(str(KIND_LABELS[kind]), cells))
+    return table
+
+
+def issues_table(counts, names, *, everyone: bool) -> Table:
+    statuses = list(ISSUE_STATUS.values)
+    table = Table(
+        "issues",
+        _("Systemlücken nach Handlungsfeld und Status"),
+        _("Handlungsfeld"),
+        [*(Column(ISSUE_STATUS.label(s)) for s in statuses), Column(str(TOGETHER))],
+        empty=_("Keine Systemlücken gemeldet."),
+        note=_("Alle Behörden.") if everyone else _("Eigene Behörde."),
+    )
+    order = {area_id: position for position, area_id in enumerate(names)}
+    areas = {area for area, _status in counts}
+    for area in sorted(areas, key=lambda a: (a is None, order.get(a, len(order)))):
+        values = [counts.get((area, status), 0) for status in statuses]
+        table.rows.append(Row(area_label(names, area), [exact(n) for n in [*values, sum(values)]]))
+    if table.rows:
+        totals = [sum(r.cells[i].value for r in table.rows) for i in range(len(statuses) + 1)]
+        table.rows.append(Row(str(TOGETHER), [exact(n) for n in totals], total=True))
+    table.chart = chart_from_table(
+        table, columns=list(range(len(statuses))), horizontal=True, stacked=True
+    )
+    return table
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+def my_desk(day) -> Section:
+    me = current_user
+    counts = stats.open_cases_by_status(me.authority_id, caseworker_id=me.id)
+    due = stats.follow_up_counts(me.authority_id, caseworker_id=me.id, day=day)
+    return Section(
+        "desk",
+        _("Mein Schreibtisch"),
+        tables=[
+            status_table("my-open-status", _("Meine offenen Fälle nach Status"), counts),
+            follow_up_table("my-followups", _("Meine Wiedervorlagen"), due, day=day),
+        ],
+        links=[
+            (_("Zur Wiedervorlage"), url_for("followups.index")),
+            (_("Zu den Fällen"), url_for("case.index_view")),
+        ],
+    )
+
+
+def _team_figures(authority_id, day):
+    period = stats.last_twelve_months(day)
+    return {
+        "status": stats.open_cases_by_status(authority_id),
+        "months": stats.cases_per_month(authority_id, period),
+        "areas": stats.open_cases_by_need_area(authority_id),
+        "goals": stats.goal_attainment(authority_id, period),
+        "closed": stats.closed_case_figures(authority_id, period),
+        "referrals": stats.referral_outcomes(authority_id, sent_in=period),
+        "answer_days": stats.days_to_answer(authority_id, sent_in=period),
+        "due": stats.follow_up_counts(authority_id, day=day),
+    }
+
+
+def _figure_tables(prefix, figures, own=None, *, day, anonymised=False) -> list[Table]:
+    kw = {"anonymised": anonymised}
+    o = own or {}
+    period = stats.last_twelve_months(day)
+    since = period.start.strftime("%d.%m.%Y")
+    return [
+        status_table(
+            f"{prefix}-open-status",
+            _("Offene Fälle nach Status"),
+            figures["status"],
+            o.get("status"),
+            **kw,
+        ),
+        months_table(
+            f"{prefix}-months",
+            _("Neu eröffnete und abgeschlossene Fälle je Monat"),
+            figures["months"],
+            o.get("months"),
+            **kw,
+        ),
+        need_area_table(
+            f"{prefix}-need-areas",
+            _("Offene Fälle nach Handlungsfeld"),
+            figures["areas"],
+            o.get("areas"),
+            **kw,
+        ),
+        goals_table(
+            f"{prefix}-goals",
+            _("Zielerreichung in den seit %(date)s abgeschlossenen Fällen", date=since),
+            figures["goals"],
+            o.get("goals"),
+            **kw,
+        ),
+        closed_table(
+            f"{prefix}-closed",
+            _("Dauer und Aufwand der seit %(date)s abgeschlossenen Fälle", date=since),
+            figures["closed"],
+            o.get("closed"),
+            **kw,
+        ),
+        referrals_table(
+            f"{prefix}-referrals",
+            _("Vermittlungen je Stelle, gesendet seit %(date)s", date=since),
+            figures["referrals"],
+            figures["answer_days"],
+            o.get("referrals"),
+            **kw,
+        ),
+        follow_up_table(
+            f"{prefix}-followups", _("Wiedervorlagen"), figures["due"], o.get("due"), day=day, **kw
+        ),
+    ]
+
+
+def team_sections(day) -> list[Section]:
+    authority_id = current_user.authority_id
+    own = _team_figures(authority_id, day)
+    tables = _figure_tables("team", own, day=day)
+    tables.insert(4, caseload_table(stats.caseload(authority_id)))
+    sections = [
+        Section(
+            "team",
+            _("Meine Behörde: %(name)s", name=current_user.authority.name),
+            intro=_(
+                "Fälle der eigenen Behörde. Fälle, die andere Behörden für Ihre Behörde "
+                "freigegeben haben, zählen bei der Behörde, die sie führt."
+            ),
+            tables=tables,
+            links=[
+                (_("Zur Wiedervorlage des Teams"), url_for("followups.index", scope="team")),
+                (_("Zum Steuerungsbericht"), url_for("report.index")),
+            ],
+        )
+    ]
+    if allowed("dashboard", REGION):
+        region = stats.across_authorities(
+            ("dashboard", day.isoformat()), lambda: _team_figures(None, day)
+        )
+        sections.append(
+            Section(
+                "region",
+                _("Alle Behörden (anonymisiert)"),
+                intro=_(
+                    "Summen über alle Behörden der Region, ohne Bezug zu einzelnen Personen "
+                    "oder Behörden."
+                ),
+                tables=_figure_tables("region", region, own, day=day, anonymised=True),
+                legend=str(LEGEND),
+            )
+        )
+    return sections
+
+
+class DashboardView(LotseIndexView):
+    @expose("/")
+    def index(self):
+        day = stats.today()
+        sections: list[Section] = []
+        if allowed("dashboard", TEAM):
+            sections += team_sections(day)
+        elif allowed("dashboard", VIEW):
+            sections.append(my_desk(day))
+        if allowed("structural_issue", VIEW):
+            everyone = current_user.role in STEERING_READERS  # as the authority rule reads
+            counts = stats.structural_issues_by_area_and_status()
+            sections.append(
+                Section(
+                    "issues",
+                    _("Systemlücken"),
+                    tables=[issues_table(counts, need_area_names(), everyone=everyone)],
+                    links=[(_("Zu den Systemlücken"), url_for("structural_issue.index_view"))],
+                )
+            )
+        has_charts = any(table.chart for section in sections for table in section.tables)
+        return self.render(
+            "lotse/dashboard.html",
+            sections=sections,
+            has_charts=has_charts,
+            case_figures=allowed("dashboard", VIEW),
+        )

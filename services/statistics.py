@@ -1,0 +1,977 @@
+"""Steering figures: what the dashboard and the steering report count (issue 7).
+
+Rules that every function here follows:
+
+* **Aggregates only.** Each figure is one SQL aggregate (``GROUP BY``, or a window query for
+  medians) and each function issues exactly one query, so a page's query count is fixed
+  whatever the number of cases. No Python loop runs over case rows.
+* **Own figures are the authority's own cases.** Functions take ``authority_id`` and filter
+  on it explicitly, on top of the authority rule that the session adds to ORM reads: a case
+  shared *with* the authority is not one of its cases, and the explicit filter also covers
+  the medians and unions, whose outer query the session's rule does not see.
+* **Totals across authorities** (``authority_id=None``) are read only inside
+  ``anonymised()``: an explicit, named bypass of the authority rule that refuses every write
+  and every statement but a SELECT. What it returns are counts and medians; ``protect()``
+  turns them into cells that never show a number under five (``MIN_CELL``) and never let a
+  team lead work out another authority's small number by subtracting the own figure.
+* **Medians** are portable window queries: ``ROW_NUMBER()`` and ``COUNT()`` over the group
+  pick the middle row (odd count) or the two middle rows (even count), and ``AVG`` takes
+  their mean. SQLite (3.25 or newer) and PostgreSQL both run it; PostgreSQL's
+  ``percentile_cont`` does not exist on SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import (
+    Integer,
+    String,
+    cast,
+    event,
+    extract,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy import case as sql_case
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from models import (
+    FINAL_GOAL_STATUSES,
+    OPEN_STATUSES,
+    Activity,
+    Agency,
+    Case,
+    Client,
+    ClosureReason,
+    Evaluation,
+    Goal,
+    HouseholdMember,
+    Measure,
+    Need,
+    NeedArea,
+    Referral,
+    StructuralIssue,
+    User,
+    db,
+)
+from models.scoping import ScopeError, current_scope, unscoped
+
+from .followups import NO_CONTACT  # the follow-up list's definition
+
+MIN_CELL = 5  # cells across authorities below this show as "< 5"
+LESSONS_LIMIT = 200  # the report lists at most this many lessons
+ISSUES_LIMIT = 200
+ANONYMISED_REASON = "steering: anonymised totals across authorities (aggregates only)"
+
+# Referral statuses as the figures group them; a draft was never sent and is not counted.
+REFERRAL_SENT = ("sent", "accepted", "rejected", "in_progress", "completed", "withdrawn")
+REFERRAL_ACCEPTED = ("accepted", "in_progress", "completed")
+FOLLOW_UP_KINDS = ("measure", "referral", "goal", "permit", "no_contact")
+
+
+def today() -> date:
+    """The day the figures describe; tests replace it."""
+    return date.today()
+
+
+# -- periods --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of days, both ends included."""
+
+    start: date
+    end: date
+
+    def months(self) -> list[tuple[int, int]]:
+        months, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            months.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+
+def last_twelve_months(day: date) -> Period:
+    """The current month and the eleven before it, up to ``day``."""
+    year, month = day.year, day.month - 11
+    if month < 1:
+        year, month = year - 1, month + 12
+    return Period(date(year, month, 1), day)
+
+
+def end_of_week(day: date) -> date:
+    """The Sunday of ``day``'s week (weeks start on Monday, as in Germany)."""
+    return day + timedelta(days=6 - day.weekday())
+
+
+# -- portable SQL pieces --------------------------------------------------------------------
+
+
+class days_between(FunctionElement):
+    """Whole days from the first DATE to the second, on SQLite and PostgreSQL."""
+
+    type = Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({end} - {start})"  # PostgreSQL: date - date is an integer number of days
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+def _year(column):
+    return cast(extract("year", column), Integer)
+
+
+def _month(column):
+    return cast(extract("month", column), Integer)
+
+
+def _text(value: str):
+    """A constant string in SQL; a literal, not a parameter, so UNION branches type it."""
+    return literal_column(f"'{value}'", String)
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
+
+
+def _medians(source, keys: tuple[str, ...]) -> dict[tuple, tuple[float, int]]:
+    """{group key: (median of v, number of values)} for a select with ``keys`` and ``v``.
+
+    One query. Rows whose ``v`` is NULL do not count.
+    """
+    src = source.subquery("median_source")
+    partition = [src.c[k] for k in keys] or None
+    ranked = (
+        select(
+            *(src.c[k] for k in keys),
+            src.c.v,
+            func.row_number().over(partition_by=partition, order_by=src.c.v).label("rn"),
+            func.count().over(partition_by=partition).label("n"),
+        )
+        .where(src.c.v.is_not(None))
+        .subquery("ranked")
+    )
+    group = [ranked.c[k] for k in keys]
+    statement = (
+        select(*group, func.avg(ranked.c.v), func.max(ranked.c.n))
+        .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
+        .group_by(*group)
+    )
+    result = {}
+    for row in db.session.execute(statement):
+        *key, median, n = row
+        result[tuple(key)] = (float(median), int(n))
+    return result
+
+
+# -- the anonymised bypass ------------------------------------------------------------------
+
+_anonymised: ContextVar[bool] = ContextVar("lotse_statistics_anonymised", default=False)
+
+
+class ReadOnlyViolation(ScopeError):
+    """Something tried to write inside ``anonymised()``."""
+
+
+@contextlib.contextmanager
+def anonymised():
+    """Read every authority's rows for aggregate figures, and nothing else.
+
+    An explicit, named ``unscoped`` context. Inside it the session refuses to flush and to
+    run anything but a SELECT, so no write can cross the authority boundary through it.
+    Only the functions of this module run inside it, and they return aggregates.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("anonymised figures are read with no unsaved changes pending")
+    token = _anonymised.set(True)
+    try:
+        with unscoped(ANONYMISED_REASON), session.no_autoflush:
+            yield
+    finally:
+        _anonymised.reset(token)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session, flush_context, instances):
+    if _anonymised.get():
+        raise ReadOnlyViolation("anonymised() is read-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_writes(state):
+    if _anonymised.get() and not state.is_select:
+        raise ReadOnlyViolation("anonymised() runs SELECT statements only")
+
+
+def _owned_by(column, authority_id: int | None):
+    """``column == authority_id``; all authorities only inside ``anonymised()``."""
+    if authority_id is not None:
+        return column == authority_id
+    scope = current_scope()
+    if not _anonymised.get() or scope is None or not scope.unrestricted:
+        raise ScopeError("figures across authorities are read only inside anonymised()")
+    return true()
+
+
+# -- a short-lived cache for the totals across authorities ----------------------------------
+
+
+class _TotalsCache:
+    """Process-local cache of raw totals across authorities.
+
+    The totals are the same for every user, and the region's full tables are the slowest
+    thing a page reads, so each worker computes them at most once per
+    ``LOTSE_STATISTICS_CACHE_SECONDS`` (default 300; 0 switches the cache off, as tests
+    do). Only aggregates are kept; the protection against small numbers is applied per
+    request, against the reader's own figures.
+    """
+
+    MAX_ENTRIES = 64
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, tuple[float, object]] = {}
+
+    @staticmethod
+    def ttl() -> int:
+        if not has_app_context():
+            return 0
+        default = 0 if current_app.testing else 300
+        return int(current_app.config.get("LOTSE_STATISTICS_CACHE_SECONDS", default))
+
+    def get(self, key: tuple, compute: Callable[[], object]):
+        ttl = self.ttl()
+        if ttl <= 0:
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and now - hit[0] < ttl:
+                return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                del self._entries[oldest]
+            self._entries[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+totals_cache = _TotalsCache()
+
+
+def across_authorities(key: tuple, compute: Callable[[], object]):
+    """``compute()`` inside ``anonymised()``, through the per-process cache."""
+
+    def run():
+        with anonymised():
+            return compute()
+
+    database = db.engine.url.render_as_string(hide_password=True) if has_app_context() else ""
+    return totals_cache.get((database, *key), run)
+
+
+# -- protection of small numbers ------------------------------------------------------------
+
+SMALL = "small"  # the cell itself is under MIN_CELL
+DIFFERENCE = "difference"  # total minus the reader's own figure would be a small number
+FEW_VALUES = "few_values"  # a median or share over fewer than MIN_CELL values
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure as shown: a number, or the reason it is withheld."""
+
+    value: float | int | None
+    withheld: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.withheld is None and self.value is not None
+
+
+def exact(value) -> Cell:
+    return Cell(value)
+
+
+def protect(total: int, own: int | None = None) -> Cell:
+    """A count across authorities, safe to show to a reader whose own figure is ``own``.
+
+    Under ``MIN_CELL`` it is withheld ("< 5"). So is a total whose difference to the own
+    figure is a small positive number: that difference is what the other authorities
+    together have, and with few authorities it may be one authority's small number.
+    """
+    total = int(total or 0)
+    if total < MIN_CELL:
+        return Cell(None, SMALL)
+    if own is not None and 0 < total - int(own or 0) < MIN_CELL:
+        return Cell(None, DIFFERENCE)
+    return Cell(total)
+
+
+def protect_median(median: float | None, n: int) -> Cell:
+    if median is None or n < MIN_CELL:
+        return Cell(None, FEW_VALUES)
+    return Cell(median)
+
+
+# -- dashboard figures ----------------------------------------------------------------------
+
+
+def open_cases_by_status(authority_id: int | None, caseworker_id: int | None = None):
+    """{status: number of open cases}."""
+    statement = select(Case.status, func.count()).where(
+        _owned_by(Case.authority_id, authority_id),
+        Case.status.in_(OPEN_STATUSES),
+        Case.archived_at.is_(None),
+    )
+    if caseworker_id is not None:
+        statement = statement.where(Case.caseworker_id == caseworker_id)
+    return {status: n for status, n in db.session.execute(statement.group_by(Case.status))}
+
+
+def cases_per_month(authority_id: int | None, period: Period):
+    """{(year, month): {"new": n, "closed": n}} for every month of ``period``."""
+    own = _owned_by(Case.authority_id, authority_id)
+    opened = (
+        select(_text("new"), _year(Case.opened_on), _month(Case.opened_on), func.count())
+        .where(own, Case.archived_at.is_(None), Case.opened_on.between(period.start, period.end))
+        .group_by(_year(Case.opened_on), _month(Case.opened_on))
+    )
+    closed = (
+        select(_text("closed"), _year(Case.closed_on), _month(Case.closed_on), func.count())
+        .where(
+            own,
+            Case.archived_at.is_(None),
+            Case.status == "closed",
+            Case.closed_on.between(period.start, period.end),
+        )
+        .group_by(_year(Case.closed_on), _month(Case.closed_on))
+    )
+    result = {month: {"new": 0, "closed": 0} for month in period.months()}
+    for kind, year, month, n in db.session.execute(union_all(opened, closed)):
+        result.setdefault((int(year), int(month)), {"new": 0, "closed": 0})[kind] = n
+    return result
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    need_area_id: int | None
+    name: str | None
+    n: int
+
+
+def open_cases_by_need_area(authority_id: int | None) -> list[AreaCount]:
+    """Open cases per need area; a case with several areas counts in each."""
+    statement = (
+        select(NeedArea.id, NeedArea.name, func.count())
+        .select_from(Need)
+        .join(Case, Case.id == Need.case_id)
+        .join(NeedArea, NeedArea.id == Need.need_area_id)
+        .where(
+            _owned_by(Case.authority_id, authority_id),
+            Case.status.in_(OPEN_STATUSES),
+            Case.archived_at.is_(None),
+            Need.archived_at.is_(None),
+        )
+        .group_by(NeedArea.id, NeedArea.name, NeedArea.position)
+        .order_by(NeedArea.position, NeedArea.name)
+    )
+    return [AreaCount(*row) for row in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class Caseload:
+    caseworker_id: int | None
+    name: str | None
+    n: int
+
+
+def caseload(authority_id: int) -> list[Caseload]:
+    """Open cases per caseworker of the authority (None: not assigned); largest first."""
+    statement = (
+        select(Case.caseworker_id, User.display_name, func.count())
+        .select_from(Case)
+        .outerjoin(User, User.id == Case.caseworker_id)
+        .where(
+            _owned_by(Case.authority_id, authority_id),
+            Case.status.in_(OPEN_STATUSES),
+            Case.archived_at.is_(None),
+        )
+        .group_by(Case.caseworker_id, User.display_name)
+        .order_by(
+            func.count().desc(),
+            sql_case((Case.caseworker_id.is_(None), 1), else_=0),
+            User.display_name,
+        )
+    )
+    return [Caseload(*row) for row in db.session.execute(statement)]
+
+
+def _closed_in(authority_id: int | None, period: Period):
+    return (
+        _owned_by(Case.authority_id, authority_id),
+        Case.status == "closed",
+        Case.closed_on.between(period.start, period.end),
+        Case.archived_at.is_(None),
+    )
+
+
+def _has_need(need_area_id: int | None):
+    """The case has a need in the area (an alias of Need, so it never correlates away)."""
+    if need_area_id is None:
+        return true()
+    need = aliased(Need)
+    return (
+        select(need.id)
+        .where(
+            need.case_id == Case.id,
+            need.need_area_id == need_area_id,
+            need.archived_at.is_(None),
+        )
+        .correlate(Case)
+        .exists()
+    )
+
+
+def goal_attainment(
+    authority_id: int | None,
+    period: Period,
+    *,
+    by_need_area: bool = False,
+    need_area_id: int | None = None,
+) -> dict[tuple, int]:
+    """Final goals of the cases closed in ``period``: {(need_area_id?, status): n}.
+
+    Per need area, a goal counts in its own need area.
+    """
+    area = (Goal.need_area_id,) if by_need_area else ()
+    statement = (
+        select(*area, Goal.status, func.count())
+        .join(Case, Case.id == Goal.case_id)
+        .where(
+            *_closed_in(authority_id, period),
+            Goal.archived_at.is_(None),
+            Goal.status.in_(FINAL_GOAL_STATUSES),
+        )
+        .group_by(*area, Goal.status)
+    )
+    if need_area_id is not None:
+        statement = statement.where(Goal.need_area_id == need_area_id)
+    return {tuple(row[:-1]): row[-1] for row in db.session.execute(statement)}
+
+
+@dataclass
+class ClosedCaseFigures:
+    """Cases closed in a period, overall or per need area (key None: no need recorded)."""
+
+    closed: dict = field(default_factory=dict)  # key -> number of closed cases
+    days: dict = field(default_factory=dict)  # key -> (median days intake→closure, n)
+    effort: dict = field(default_factory=dict)  # key -> (median effort in hours, n)
+
+
+ALL = "all"  # the key of the overall figures
+
+
+def closed_case_figures(
+    authority_id: int | None,
+    period: Period,
+    *,
+    by_need_area: bool = False,
+    need_area_id: int | None = None,
+) -> ClosedCaseFigures:
+    """Number of closed cases, median days from intake to closure and median effort.
+
+    One query. Days run from the intake interview (or the opening, if no intake date was
+    recorded) to the closure; effort is the evaluation's snapshot of the contact minutes.
+    A case with several need areas counts in each of them.
+    """
+    conditions = (*_closed_in(authority_id, period), _has_need(need_area_id))
+    days = days_between(func.coalesce(Case.intake_on, Case.opened_on), Case.closed_on)
+    branches = []
+
+    def branch(metric, value, area_column, *joins):
+        statement = select(_text(metric).label("metric"), area_column.label("area"), value)
+        statement = statement.select_from(Case)
+        for target, on, outer in joins:
+            statement = statement.outerjoin(target, on) if outer else statement.join(target, on)
+        return statement.where(*conditions)
+
+    need_join = (
+        Need,
+        (Need.case_id == Case.id) & Need.archived_at.is_(None),
+        True,
+    )
+    evaluation_join = (
+        Evaluation,
+        (Evaluation.case_id == Case.id) & Evaluation.archived_at.is_(None),
+        False,
+    )
+    no_area = cast(null(), Integer)
+    effort = Evaluation.effort_minutes.label("v")
+    branches.append(branch("days", days.label("v"), no_area))
+    branches.append(branch("effort", effort, no_area, evaluation_join))
+    if by_need_area:
+        area = Need.need_area_id
+        branches.append(branch("days_area", days.label("v"), area, need_join))
+        branches.append(branch("effort_area", effort, area, evaluation_join, need_join))
+        if need_area_id is not None:
+            branches[2:] = [b.where(Need.need_area_id == need_area_id) for b in branches[2:]]
+    figures = ClosedCaseFigures()
+    for (metric, area), (median, n) in _medians(union_all(*branches), ("metric", "area")).items():
+        key = ALL if metric in ("days", "effort") else area
+        if metric.startswith("days"):
+            figures.closed[key] = n
+            figures.days[key] = (median, n)
+        else:
+            figures.effort[key] = (median / 60, n)
+    return figures
+
+
+@dataclass(frozen=True)
+class AgencyOutcome:
+    agency_id: int
+    name: str
+    need_area_id: int | None
+    counts: dict  # status -> n
+
+    @property
+    def sent(self) -> int:
+        return sum(self.counts.get(s, 0) for s in REFERRAL_SENT)
+
+    @property
+    def accepted(self) -> int:
+        return sum(self.counts.get(s, 0) for s in REFERRAL_ACCEPTED)
+
+    @property
+    def rejected(self) -> int:
+        return self.counts.get("rejected", 0)
+
+
+def referral_outcomes(
+    authority_id: int | None,
+    *,
+    sent_in: Period | None = None,
+    closed_in: Period | None = None,
+    by_need_area: bool = False,
+    need_area_id: int | None = None,
+) -> list[AgencyOutcome]:
+    """Sent referrals per agency (and need area) by status.
+
+    ``sent_in``: referrals sent in a period (the dashboard); ``closed_in``: referrals of the
+    cases closed in a period (the report). Per need area, a referral counts in its own.
+    """
+    area = (Referral.need_area_id,) if by_need_area else ()
+    statement = (
+        select(Referral.agency_id, Agency.name, *area, Referral.status, func.count())
+        .join(Agency, Agency.id == Referral.agency_id)
+        .where(
+            _owned_by(Referral.authority_id, authority_id),
+            Referral.archived_at.is_(None),
+            Referral.status.in_(REFERRAL_SENT),
+        )
+        .group_by(Referral.agency_id, Agency.name, *area, Referral.status)
+    )
+    if sent_in is not None:
+        statement = statement.where(Referral.sent_on.between(sent_in.start, sent_in.end))
+    if closed_in is not None:
+        statement = statement.join(Case, Case.id == Referral.case_id).where(
+            *_closed_in(authority_id, closed_in)
+        )
+    if need_area_id is not None:
+        statement = statement.where(Referral.need_area_id == need_area_id)
+    outcomes: dict[tuple, AgencyOutcome] = {}
+    for row in db.session.execute(statement):
+        agency_id, name, *rest = row
+        area_id = rest[0] if by_need_area else None
+        status, n = rest[-2], rest[-1]
+        key = (area_id, agency_id)
+        if key not in outcomes:
+            outcomes[key] = AgencyOutcome(agency_id, name, area_id, {})
+        outcomes[key].counts[status] = n
+    return sorted(outcomes.values(), key=lambda o: (-o.sent, o.name))
+
+
+def days_to_answer(authority_id: int | None, *, sent_in: Period) -> dict[int, tuple[float, int]]:
+    """{agency_id: (median days from sending to the agency's answer, n)}."""
+    source = select(
+        Referral.agency_id.label("agency"),
+        days_between(Referral.sent_on, Referral.answered_on).label("v"),
+    ).where(
+        _owned_by(Referral.authority_id, authority_id),
+        Referral.archived_at.is_(None),
+        Referral.status.in_(REFERRAL_SENT),
+        Referral.sent_on.between(sent_in.start, sent_in.end),
+        Referral.answered_on.is_not(None),
+    )
+    return {key[0]: value for key, value in _medians(source, ("agency",)).items()}
+
+
+def follow_up_counts(
+    authority_id: int | None, caseworker_id: int | None = None, day: date | None = None
+) -> dict[str, dict[str, int]]:
+    """{kind: {"overdue": n, "week": n}} of the follow-ups of open cases (DESIGN.md §3).
+
+    The same kinds and due dates as the follow-up list (``services.followups``): measures
+    by their due date, unanswered referrals by their follow-up date, open goals by their
+    target date, residence permits by their expiry, and cases by 30 days after their last
+    contact. "overdue" is due before ``day``; "week" is due from ``day`` to Sunday.
+    One query.
+    """
+    day = day or today()
+    week_end = end_of_week(day)
+    cases = [
+        _owned_by(Case.authority_id, authority_id),
+        Case.status.in_(OPEN_STATUSES),
+        Case.archived_at.is_(None),
+    ]
+    if caseworker_id is not None:
+        cases.append(Case.caseworker_id == caseworker_id)
+
+    def counts(kind, due):
+        return select(
+            _text(kind).label("kind"),
+            _count_if(due < day).label("overdue"),
+            _count_if(due >= day).label("week"),
+        )
+
+    measures = (
+        counts("measure", Measure.due_on)
+        .select_from(Measure)
+        .join(Case, Case.id == Measure.case_id)
+        .where(
+            *cases,
+            Measure.archived_at.is_(None),
+            Measure.status.in_(("planned", "in_progress")),
+            Measure.due_on <= week_end,
+        )
+    )
+    referrals = (
+        counts("referral", Referral.follow_up_on)
+        .select_from(Referral)
+        .join(Case, Case.id == Referral.case_id)
+        .where(
+            *cases,
+            Referral.archived_at.is_(None),
+            Referral.status == "sent",
+            Referral.answered_on.is_(None),
+            Referral.follow_up_on <= week_end,
+        )
+    )
+    goals = (
+        counts("goal", Goal.target_date)
+        .select_from(Goal)
+        .join(Case, Case.id == Goal.case_id)
+        .where(
+            *cases,
+            Goal.archived_at.is_(None),
+            Goal.status.in_(("open", "in_progress")),
+            Goal.target_date <= week_end,
+        )
+    )
+    permits = (
+        counts("permit", Client.residence_valid_until)
+        .select_from(Case)
+        .join(Client, Client.id == Case.client_id)
+        .where(*cases, Client.residence_valid_until <= week_end)
+    )
+    # The last contact of each open case, found by the (case_id, occurred_on) index.
+    last_contact = (
+        select(func.max(Activity.occurred_on))
+        .where(Activity.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    silent_cases = (
+        select(func.coalesce(last_contact, Case.opened_on).label("last_on"))
+        .where(*cases)
+        .subquery("silent_cases")
+    )
+    silent = select(
+        _text("no_contact"),
+        _count_if(silent_cases.c.last_on < day - NO_CONTACT),
+        _count_if(silent_cases.c.last_on >= day - NO_CONTACT),
+    ).where(silent_cases.c.last_on <= week_end - NO_CONTACT)
+    result = {kind: {"overdue": 0, "week": 0} for kind in FOLLOW_UP_KINDS}
+    for kind, overdue, week in db.session.execute(
+        union_all(measures, referrals, goals, permits, silent)
+    ):
+        result[kind] = {"overdue": int(overdue or 0), "week": int(week or 0)}
+    return result
+
+
+def structural_issues_by_area_and_status() -> dict[tuple, int]:
+    """{(need_area_id, status): n} of the structural issues the reader may read.
+
+    The authority rule decides which: every authority's for team leads and auditors, the
+    own authority's for caseworkers (DESIGN.md §4). Issues carry no personal data.
+    """
+    statement = (
+        select(StructuralIssue.need_area_id, StructuralIssue.status, func.count())
+        .where(StructuralIssue.archived_at.is_(None))
+        .group_by(StructuralIssue.need_area_id, StructuralIssue.status)
+    )
+    return {(area, status): n for area, status, n in db.session.execute(statement)}
+
+
+# -- report figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosureCount:
+    need_area_id: int | None
+    closure_reason_id: int | None
+    name: str | None
+    outcome: str | None
+    n: int
+
+
+def closure_outcomes(
+    authority_id: int | None, period: Period, *, need_area_id: int | None = None
+) -> list[ClosureCount]:
+    """Cases closed in ``period`` per need area and closure reason."""
+    statement = (
+        select(
+            Need.need_area_id,
+            ClosureReason.id,
+            ClosureReason.name,
+            ClosureReason.outcome,
+            func.count(),
+        )
+        .select_from(Case)
+        .outerjoin(Need, (Need.case_id == Case.id) & Need.archived_at.is_(None))
+        .outerjoin(ClosureReason, ClosureReason.id == Case.closure_reason_id)
+        .where(*_closed_in(authority_id, period))
+        .group_by(
+            Need.need_area_id,
+            ClosureReason.id,
+            ClosureReason.name,
+            ClosureReason.outcome,
+            ClosureReason.position,
+        )
+        .order_by(ClosureReason.position, ClosureReason.name)
+    )
+    if need_area_id is not None:
+        statement = statement.where(Need.need_area_id == need_area_id)
+    return [ClosureCount(*row) for row in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class IssueLine:
+    need_area_id: int | None
+    title: str
+    status: str
+
+
+def linked_issue_counts(
+    authority_id: int | None, period: Period, *, need_area_id: int | None = None
+) -> dict[tuple, int]:
+    """{(need_area_id, status): n} of structural issues whose source case closed in
+    ``period``. Per need area, an issue counts in its own."""
+    statement = (
+        select(StructuralIssue.need_area_id, StructuralIssue.status, func.count())
+        .join(Case, Case.id == StructuralIssue.case_id)
+        .where(
+            *_closed_in(authority_id, period),
+            _owned_by(StructuralIssue.authority_id, authority_id),
+            StructuralIssue.archived_at.is_(None),
+        )
+        .group_by(StructuralIssue.need_area_id, StructuralIssue.status)
+    )
+    if need_area_id is not None:
+        statement = statement.where(StructuralIssue.need_area_id == need_area_id)
+    return {(area, status): n for area, status, n in db.session.execute(statement)}
+
+
+def linked_issues(
+    authority_id: int, period: Period, *, need_area_id: int | None = None
+) -> list[IssueLine]:
+    """The own authority's structural issues whose source case closed in ``period``.
+
+    Titles carry no personal data by design; they are redacted all the same, with the
+    names of the source case's client.
+    """
+    statement = (
+        select(
+            StructuralIssue.need_area_id,
+            StructuralIssue.title,
+            StructuralIssue.status,
+            Client.family_name,
+            Client.given_names,
+        )
+        .join(Case, Case.id == StructuralIssue.case_id)
+        .join(Client, Client.id == Case.client_id)
+        .where(
+            *_closed_in(authority_id, period),
+            StructuralIssue.authority_id == authority_id,
+            StructuralIssue.archived_at.is_(None),
+        )
+        .order_by(StructuralIssue.title)
+        .limit(ISSUES_LIMIT)
+    )
+    if need_area_id is not None:
+        statement = statement.where(StructuralIssue.need_area_id == need_area_id)
+    return [
+        IssueLine(area, redact(title, names=(family, given)), status)
+        for area, title, status, family, given in db.session.execute(statement)
+    ]
+
+
+@dataclass(frozen=True)
+class Lessons:
+    texts: list[str]
+    total: int  # lessons in the period; more than ``texts`` when the list is capped
+
+
+def lessons(authority_id: int, period: Period, *, need_area_id: int | None = None) -> Lessons:
+    """The evaluations' lessons of the own authority's cases closed in ``period``.
+
+    Without any personal data: no case, client, date or author goes with a lesson, the list
+    is in alphabetical order, and ``redact`` removes the names of the case's client, the
+    client's household and the caseworker, as well as numbers, dates, e-mail addresses and
+    phone numbers from the text. Other authorities' lessons are never read: they are not
+    aggregates. Two queries (the lessons, then the household names for the redaction).
+    """
+    statement = (
+        select(
+            Evaluation.lessons,
+            Client.id,
+            Client.family_name,
+            Client.given_names,
+            User.display_name,
+            func.count().over(),
+        )
+        .select_from(Evaluation)
+        .join(Case, Case.id == Evaluation.case_id)
+        .join(Client, Client.id == Case.client_id)
+        .outerjoin(User, User.id == Case.caseworker_id)
+        .where(
+            *_closed_in(authority_id, period),
+            _has_need(need_area_id),
+            Evaluation.authority_id == authority_id,
+            Evaluation.archived_at.is_(None),
+            Evaluation.lessons.is_not(None),
+            func.length(func.trim(Evaluation.lessons)) > 0,
+        )
+        .order_by(Evaluation.lessons, Evaluation.id)
+        .limit(LESSONS_LIMIT)
+    )
+    rows = db.session.execute(statement).all()
+    household: dict[int, list[str]] = {}
+    if rows:
+        members = db.session.execute(
+            select(
+                HouseholdMember.client_id,
+                HouseholdMember.family_name,
+                HouseholdMember.given_names,
+            ).where(
+                HouseholdMember.client_id.in_({row[1] for row in rows}),
+                HouseholdMember.authority_id == authority_id,
+            )
+        )
+        for client_id, family, given in members:
+            household.setdefault(client_id, []).extend((family, given))
+    texts = sorted(
+        redact(text, names=(family, given, staff, *household.get(client_id, ())))
+        for text, client_id, family, given, staff, _total in rows
+    )
+    return Lessons(texts=texts, total=rows[0][-1] if rows else 0)
+
+
+# -- redaction ------------------------------------------------------------------------------
+
+REDACTED = "[…]"
+_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail addresses
+        r"\b[A-Z0-9ÄÖÜ]+(?:-[A-Z0-9ÄÖÜ]+)*-\d{4}-\d+\b",  # client and case numbers
+        r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b",  # IBAN
+        r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b",  # dates 01.02.1990
+        r"\b\d{4}-\d{2}-\d{2}\b",  # dates 1990-02-01
+        r"(?<![\w])\+?\d[\d\s/()-]{5,}\d",  # phone numbers and other long digit runs
+        r"\b\d{4,}\b",  # file numbers, postcodes, years of birth
+    )
+]
+
+
+def _name_words(names: Iterable[str | None]) -> list[str]:
+    words = set()
+    for name in names:
+        for word in re.split(r"[\s,;/]+", name or ""):
+            word = word.strip(".-'’()")
+            if len(word) >= 2:
+                words.add(word)
+    return sorted(words, key=len, reverse=True)
+
+
+def redact(text: str | None, names: Iterable[str | None] = ()) -> str:
+    """``text`` with names, numbers, dates, e-mail addresses and phone numbers removed."""
+    text = text or ""
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    words = _name_words(names)
+    if words:
+        alternatives = "|".join(re.escape(word) for word in words)
+        text = re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+__all__ = [
+    "ALL",
+    "MIN_CELL",
+    "Cell",
+    "Period",
+    "across_authorities",
+    "anonymised",
+    "caseload",
+    "cases_per_month",
+    "closed_case_figures",
+    "closure_outcomes",
+    "days_to_answer",
+    "follow_up_counts",
+    "goal_attainment",
+    "last_twelve_months",
+    "lessons",
+    "linked_issue_counts",
+    "linked_issues",
+    "open_cases_by_need_area",
+    "open_cases_by_status",
+    "protect",
+    "protect_median",
+    "redact",
+    "referral_outcomes",
+    "structural_issues_by_area_and_status",
+]
