@@ -25,6 +25,7 @@ from services.lifecycle import (
     transition,
     transitions_from,
 )
+from services.sharing import share_problems
 
 from . import lookups
 from .base import (
@@ -429,5 +430,9 @@ class CaseShareView(LotseModelView):
     form_ajax_refs = {"case": lookups.CASE, "consent": lookups.CONSENT}
 
     def on_model_change(self, form, model, is_created):
+        problems = share_problems(model)
+        if problems:
+            raise ValidationError(" ".join(problems))
         if is_created:
             model.granted_by_id = current_user.id
+            model.owner_authority_id = model.case.authority_id
