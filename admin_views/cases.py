@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import Case, CaseChecklistItem, ClosureReason, Goal, User, db
+from models import Case, CaseChecklistItem, ClosureReason, Goal, NeedArea, User, db
 from models.choices import CASE_STATUS
 from services.casefile import load_case_file
-from services.cases import on_need_created, open_case
+from services.cases import on_need_created, open_case, record_needs
 from services.checklist import progress, tick
 from services.history import history
 from services.lifecycle import (
@@ -31,10 +31,12 @@ from . import lookups
 from .base import (
     ASSIGN,
     CLOSED_STATUSES,
+    CREATE,
     REOPEN,
     TRANSITION,
     LotseModelView,
     allowed,
+    deny,
     operations,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
@@ -127,6 +129,14 @@ class CaseView(LotseModelView):
             for step in transitions_from(file.case.status)
             if step.operation in ops
         ]
+        recorded = {need.need_area_id for need in file.needs}
+        open_areas = [
+            area
+            for area in db.session.scalars(
+                select(NeedArea).where(NeedArea.active.is_(True)).order_by(NeedArea.position)
+            )
+            if area.id not in recorded
+        ]
         reasons = db.session.scalars(
             select(ClosureReason)
             .where(ClosureReason.active.is_(True))
@@ -140,6 +150,7 @@ class CaseView(LotseModelView):
             can=lambda resource, op="create": allowed(resource, op),
             return_url=request.full_path,
             events=history("case", file.case.id),
+            open_areas=open_areas,
             labels=LABELS,
         )
 
@@ -197,6 +208,32 @@ class CaseView(LotseModelView):
                 )
                 return redirect(url_for(".index_view"))
         return self.render("lotse/assign.html", cases=cases, staff=staff, ids=request.values["ids"])
+
+    @expose("/needs/", methods=("POST",))
+    def needs_view(self):
+        """The intake's needs, several areas at once; each copies its area's checklist."""
+        case = self.get_one(request.args.get("id"))
+        if not allowed("need", CREATE):
+            deny("case", case.id, 403)
+        if case.status in CLOSED_STATUSES:
+            flash(_("Der Fall ist abgeschlossen und kann nicht mehr geändert werden."), "error")
+            return redirect(url_for(".details_view", id=case.id))
+        try:
+            area_ids = {int(v) for v in request.form.getlist("need_area")}
+        except ValueError:
+            abort(400)
+        areas = db.session.scalars(
+            select(NeedArea).where(NeedArea.id.in_(area_ids), NeedArea.active.is_(True))
+        ).all()
+        if not areas or len(areas) != len(area_ids):
+            flash(_("Bitte mindestens ein aktives Handlungsfeld wählen."), "error")
+            return redirect(url_for(".details_view", id=case.id))
+        added = record_needs(case, areas)
+        db.session.commit()
+        flash(
+            ngettext("%(num)s Bedarf erfasst.", "%(num)s Bedarfe erfasst.", len(added)), "success"
+        )
+        return redirect(url_for(".details_view", id=case.id) + "#needs-title")
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):

@@ -169,6 +169,7 @@ CUSTOM_URLS = {
     "case.assign_view": "case",
     "case.transition_view": "case",
     "case.checklist_view": "case",
+    "case.needs_view": "case",
     "client.subject_access_view": "client",  # Art. 15 GDPR, for the owning authority
     "report.index": "report",  # the steering report: aggregates only
     "report.xlsx": "report",
@@ -277,6 +278,8 @@ def arrange(world) -> SimpleNamespace:
     )
     foreign_consent.recipient_agencies.append(jobcenter)
     db.session.add_all([foreign_goal, foreign_consent])
+    # It names the third authority, so the control of the share forgeries can be granted.
+    foreign_consent.recipient_authorities.append(third)
     foreign_team_lead = factories.make_user("teamleitung@detmold.example", "team_lead", foreign)
     foreign_audit = AuditEvent(
         action="login",
@@ -742,6 +745,7 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
             post({"ids": str(case0), "caseworker": str(d.world.foreign_caseworker)}),
         ],
         "case.transition_view": lambda: [post({"to": "planning"}, id=case0)],
+        "case.needs_view": lambda: [post({"need_area": str(d.world.work)}, id=case0)],
         "case.checklist_view": lambda: [
             get(id=case0),
             post({"item": str(d.checklist_item0), "done": "1", "note": "x"}, id=case0),
@@ -937,7 +941,7 @@ def _foreign_statuses(role: str, attempt: Attempt) -> set[int]:
         return {200} if EXPORT in ops else {302}
     if kind == "assign_view":
         return {404} if ASSIGN in ops else {403}
-    if kind in ("transition_view", "checklist_view"):
+    if kind in ("transition_view", "checklist_view", "needs_view"):
         return {404}
     if kind == "subject_access_view":
         return {404} if EXPORT in ops else {403}
@@ -1272,7 +1276,10 @@ def test_a_forged_id_of_the_first_authority_in_a_form_is_refused(
     count = count_rows(app, model)
     control = {**_form(data, FORGERY_DEFAULTS[endpoint]), **_form(data, fields, CONTROL)}
     response = browser.post(create_url, data=control)
-    assert response.status_code == 302, "control: the form with the own rows is saved"
+    assert response.status_code == 302, (
+        "control: the form with the own rows is saved",
+        re.findall(r"alert-danger[^>]*>(.*?)</div>", response.get_data(as_text=True), re.S),
+    )
     assert count_rows(app, model) == count + 1
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from models import Activity, CaseChecklistItem, db
+from models import Activity, CaseChecklistItem, Need, db
 from models.scoping import unscoped
 from tests import factories
 
@@ -194,3 +194,37 @@ def test_read_share_cannot_tick_the_checklist(app, foreign_client, case_id):
     )
     assert response.status_code == 404
     assert all(v[0] is None for v in _items(app, case_id).values())
+
+
+def test_intake_records_several_needs_at_once_with_their_checklists(app, world, caseworker_client):
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(factories.Authority, world.authority)
+        case = factories.make_case(factories.make_client(authority, family_name="Viele"))
+        db.session.commit()
+        case_id = case.id
+    page = caseworker_client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    assert "Bedarfe aus dem Erstgespräch erfassen" in page
+    response = caseworker_client.post(
+        f"/admin/case/needs/?id={case_id}",
+        data={"need_area": [str(world.language), str(world.work)]},
+    )
+    assert response.status_code == 302
+    with app.app_context(), unscoped("test check"):
+        needs = db.session.query(Need).filter_by(case_id=case_id).all()
+        assert sorted(n.need_area.code for n in needs) == ["language", "work"]
+        texts = [i.text for i in db.session.query(CaseChecklistItem).filter_by(case_id=case_id)]
+        assert "Sprachstand erhoben" in texts
+
+
+def test_needs_at_once_refuses_unknown_areas_and_other_authorities(
+    app, world, caseworker_client, foreign_client, case_id
+):
+    response = caseworker_client.post(
+        f"/admin/case/needs/?id={case_id}", data={"need_area": ["999999"]}, follow_redirects=True
+    )
+    assert "mindestens ein aktives Handlungsfeld" in response.get_data(as_text=True)
+    _revoke_shares(app, case_id)
+    response = foreign_client.post(
+        f"/admin/case/needs/?id={case_id}", data={"need_area": [str(world.work)]}
+    )
+    assert response.status_code == 404
