@@ -148,3 +148,54 @@ def save_artifacts(page, name: str) -> None:
         (ARTIFACTS / f"{stem}.html").write_text(page.content(), encoding="utf-8")
     except Exception as error:  # noqa: BLE001 - the original failure matters more
         (ARTIFACTS / f"{stem}.txt").write_text(f"no artifacts: {error}\n", encoding="utf-8")
+
+
+@contextmanager
+def serve(database_url: str):
+    """A second app on the test database, with CSRF on, served on a free local port.
+
+    Afterwards its connections are returned, so the tables can be emptied.
+    """
+    from models import db
+    from tests.conftest import make_app
+
+    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    with LiveServer(server_app) as server:
+        yield server
+    with server_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def launch_chromium():
+    """Debian's Chromium through Playwright; a skip outside CI and a failure in CI if it
+    cannot start."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e .[dev])")
+
+    @contextmanager
+    def running():
+        with sync_playwright() as playwright:
+            try:
+                chromium = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=TIMEOUT_MS
+                )
+            except Error as error:
+                unavailable(f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+
+    return running()
+
+
+def new_context(browser):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context

@@ -247,3 +247,43 @@ def csrf_app(database_url, app):
 def pytest_report_header(config):
     url = os.environ.get("LOTSE_TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"lotse test database: {re.sub(r'//[^@/]*@', '//***@', url)}"
+
+
+# -- browser tests (Playwright with Debian's Chromium) -------------------------------------
+
+
+@pytest.fixture
+def live_server(app, world, database_url):
+    from tests.browser_support import serve
+
+    with serve(database_url) as server:
+        yield server
+
+
+@pytest.fixture
+def browser():
+    from tests.browser_support import launch_chromium
+
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in separate browser contexts, so two users can be logged in at once."""
+    from tests.browser_support import new_context
+
+    contexts = []
+
+    def _new_page():
+        contexts.append(new_context(browser))
+        return contexts[-1].new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()

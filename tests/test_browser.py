@@ -13,15 +13,11 @@ from sqlalchemy import select
 from models import Client, db
 from models.scoping import unscoped
 from tests.browser_support import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     TIMEOUT_MS,
-    LiveServer,
     PageProblems,
     artifacts_on_failure,
-    unavailable,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -31,52 +27,6 @@ BIRTH_DATE = date(1990, 4, 12)
 NATIONALITY = "SYR"
 NATIONALITY_SEARCH = "Syri"  # German "Syrien, Arabische Republik"
 NUMBER = re.compile(r"^KL-ABH-\d{4}-\d{5}$")
-
-
-@pytest.fixture
-def live_server(app, world, database_url):
-    """A second app on the test database, with CSRF on, served on a free local port."""
-    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
-    with LiveServer(server_app) as server:
-        yield server
-    # Return the server's connections, so the database can be emptied after the test.
-    with server_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed (pip install -e .[dev])")
-
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=TIMEOUT_MS
-            )
-        except Error as error:
-            unavailable(f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def form_errors(page) -> str:

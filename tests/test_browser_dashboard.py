@@ -9,15 +9,11 @@ from models.scoping import unscoped
 from services import statistics as stats
 from tests import statistics_data as data
 from tests.browser_support import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    TIMEOUT_MS,
-    LiveServer,
     PageProblems,
     artifacts_on_failure,
-    unavailable,
+    serve,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -60,44 +56,8 @@ def live_server(app, world, database_url, monkeypatch):
     with app.app_context(), unscoped("test arrangement"):
         data.build(world)
         db.session.commit()
-    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
-    with LiveServer(server_app) as server:
+    with serve(database_url) as server:
         yield server
-    with server_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed (pip install -e .[dev])")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=TIMEOUT_MS
-            )
-        except Error as error:
-            unavailable(f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def canvases(page) -> dict:

@@ -15,16 +15,11 @@ from sqlalchemy import select
 from models import Case, Client, Evaluation, Goal, db
 from models.scoping import unscoped
 from tests.browser_support import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    TIMEOUT_MS,
-    LiveServer,
     PageProblems,
     artifacts_on_failure,
     save_artifacts,
-    unavailable,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 
 try:
     from playwright.sync_api import expect
@@ -38,56 +33,6 @@ GIVEN_NAMES = "Chidi Emeka"
 GOAL = "Deutschkurs bis B1 abschließen"
 ACTIVITY_MINUTES = 45
 TODAY = date.today().isoformat()
-
-
-@pytest.fixture
-def live_server(app, world, database_url):
-    """A second app on the test database, with CSRF on, served on a free local port."""
-    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
-    with LiveServer(server_app) as server:
-        yield server
-    with server_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed (pip install -e .[dev])")
-
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=TIMEOUT_MS
-            )
-        except Error as error:
-            unavailable(f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in separate browser contexts, so two users can be logged in at once."""
-    contexts = []
-
-    def _new_page():
-        context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _new_page
-    for context in contexts:
-        context.close()
 
 
 def messages(page) -> str:
