@@ -43,6 +43,7 @@ from .figures import (
     share,
 )
 from .followups import KIND_LABELS
+from .i18n import format_datetime
 
 NO_NEED_AREA = _l("ohne Handlungsfeld")
 NOT_ASSIGNED = _l("nicht zugewiesen")
@@ -347,7 +348,7 @@ def my_desk(day) -> Section:
 
 def _team_figures(authority_id, day):
     period = stats.last_twelve_months(day)
-    return {
+    figures = {
         "status": stats.open_cases_by_status(authority_id),
         "months": stats.cases_per_month(authority_id, period),
         "areas": stats.open_cases_by_need_area(authority_id),
@@ -357,6 +358,13 @@ def _team_figures(authority_id, day):
         "answer_days": stats.days_to_answer(authority_id, sent_in=period),
         "due": stats.follow_up_counts(authority_id, day=day),
     }
+    if authority_id is not None:
+        figures["caseload"] = stats.caseload(authority_id)
+    return figures
+
+
+def as_of(cached: stats.Cached) -> str:
+    return _("Stand: %(time)s", time=format_datetime(cached.computed_at))
 
 
 def _figure_tables(prefix, figures, own=None, *, day, anonymised=False) -> list[Table]:
@@ -416,16 +424,24 @@ def _figure_tables(prefix, figures, own=None, *, day, anonymised=False) -> list[
 
 def team_sections(day) -> list[Section]:
     authority_id = current_user.authority_id
-    own = _team_figures(authority_id, day)
+    team = stats.of_authority(
+        authority_id, ("dashboard", day.isoformat()), lambda: _team_figures(authority_id, day)
+    )
+    own = team.value
     tables = _figure_tables("team", own, day=day)
-    tables.insert(4, caseload_table(stats.caseload(authority_id)))
+    tables.insert(4, caseload_table(own["caseload"]))
     sections = [
         Section(
             "team",
             _("Meine Behörde: %(name)s", name=current_user.authority.name),
-            intro=_(
-                "Fälle der eigenen Behörde. Fälle, die andere Behörden für Ihre Behörde "
-                "freigegeben haben, zählen bei der Behörde, die sie führt."
+            intro=" ".join(
+                (
+                    _(
+                        "Fälle der eigenen Behörde. Fälle, die andere Behörden für Ihre "
+                        "Behörde freigegeben haben, zählen bei der Behörde, die sie führt."
+                    ),
+                    as_of(team),
+                )
             ),
             tables=tables,
             links=[
@@ -435,21 +451,39 @@ def team_sections(day) -> list[Section]:
         )
     ]
     if allowed("dashboard", REGION):
+        # Computed in the background, never while a reader waits (see statistics).
         region = stats.across_authorities(
-            ("dashboard", day.isoformat()), lambda: _team_figures(None, day)
+            ("dashboard", day.isoformat()), lambda: _team_figures(None, day), wait=False
         )
-        sections.append(
-            Section(
-                "region",
-                _("Alle Behörden (anonymisiert)"),
-                intro=_(
-                    "Summen über alle Behörden der Region, ohne Bezug zu einzelnen Personen "
-                    "oder Behörden."
-                ),
-                tables=_figure_tables("region", region, own, day=day, anonymised=True),
-                legend=str(LEGEND),
+        intro = _(
+            "Summen über alle Behörden der Region, ohne Bezug zu einzelnen Personen oder Behörden."
+        )
+        if region is None:
+            sections.append(
+                Section(
+                    "region",
+                    _("Alle Behörden (anonymisiert)"),
+                    intro=" ".join(
+                        (
+                            intro,
+                            _(
+                                "Die Summen werden gerade berechnet; bitte laden Sie die "
+                                "Seite in einer Minute neu."
+                            ),
+                        )
+                    ),
+                )
             )
-        )
+        else:
+            sections.append(
+                Section(
+                    "region",
+                    _("Alle Behörden (anonymisiert)"),
+                    intro=" ".join((intro, as_of(region))),
+                    tables=_figure_tables("region", region.value, own, day=day, anonymised=True),
+                    legend=str(LEGEND),
+                )
+            )
     return sections
 
 
@@ -457,6 +491,7 @@ class DashboardView(LotseIndexView):
     @expose("/")
     def index(self):
         day = stats.today()
+        stats.prepare()
         sections: list[Section] = []
         if allowed("dashboard", TEAM):
             sections += team_sections(day)

@@ -48,6 +48,7 @@ from .figures import (
     share,
     workbook,
 )
+from .i18n import format_datetime
 
 ALL_AUTHORITIES = "all"
 ALL_AREAS = _l("Alle Handlungsfelder")
@@ -368,12 +369,21 @@ def _figures(authority_id, filters: Filters, *, issue_list: bool):
 def build_report(filters: Filters, names: dict) -> Report:
     authority_id = current_user.authority_id
     filtered = filters.need_area is not None
+    period = filters.period
+    key = ("report", period.start.isoformat(), period.end.isoformat(), filters.need_area_id)
     if filters.region:
-        own = _figures(authority_id, filters, issue_list=False)
-        key = ("report", filters.period.start, filters.period.end, filters.need_area_id)
-        shown = stats.across_authorities(key, lambda: _figures(None, filters, issue_list=False))
+        own = stats.of_authority(
+            authority_id,
+            (*key, "counts"),
+            lambda: _figures(authority_id, filters, issue_list=False),
+        ).value
+        cached = stats.across_authorities(key, lambda: _figures(None, filters, issue_list=False))
     else:
-        own, shown = None, _figures(authority_id, filters, issue_list=True)
+        own = None
+        cached = stats.of_authority(
+            authority_id, (*key, "list"), lambda: _figures(authority_id, filters, issue_list=True)
+        )
+    shown = cached.value
     anonymised = filters.region
     o = own or {}
     areas = areas_table(
@@ -403,14 +413,19 @@ def build_report(filters: Filters, names: dict) -> Report:
         issues = shown["issues"]
         issue_table = issue_list_table(names, issues)
     tables.append(issue_table)
-    lessons = stats.lessons(authority_id, filters.period, need_area_id=filters.need_area_id)
-    return Report(filters, tables, lessons, issues, issue_table, datetime.now())
+    lessons = stats.of_authority(
+        authority_id,
+        (*key, "lessons"),
+        lambda: stats.lessons(authority_id, period, need_area_id=filters.need_area_id),
+    ).value
+    return Report(filters, tables, lessons, issues, issue_table, cached.computed_at)
 
 
 class ReportView(ProtectedMixin, BaseView):
     resource = "report"
 
     def _prepare(self):
+        stats.prepare()
         areas = db.session.execute(
             select(NeedArea.id, NeedArea.code, NeedArea.name).order_by(
                 NeedArea.position, NeedArea.name
@@ -428,7 +443,7 @@ class ReportView(ProtectedMixin, BaseView):
             (_("Abgeschlossen bis"), filters.period.end.strftime("%d.%m.%Y")),
             (_("Handlungsfeld"), filters.need_area[2] if filters.need_area else str(ALL_AREAS)),
             (_("Behörde"), self._authority_label(filters)),
-            (_("Erstellt am"), report.generated.strftime("%d.%m.%Y %H:%M")),
+            (_("Erstellt am"), format_datetime(report.generated)),
             (_("Zeichen"), str(LEGEND)),
             (
                 _("Erkenntnisse"),

@@ -23,18 +23,20 @@ Rules that every function here follows:
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import (
     Integer,
     String,
+    and_,
     cast,
     event,
     extract,
@@ -43,6 +45,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -231,6 +234,19 @@ def _refuse_writes(state):
         raise ReadOnlyViolation("anonymised() runs SELECT statements only")
 
 
+def prepare() -> None:
+    """Call once per page, before its figures: settings for the figures' transaction.
+
+    On PostgreSQL, JIT compilation is switched off for this transaction (``SET LOCAL``).
+    The authority rule adds its criteria to every scoped table of a statement, so the
+    figures' statements are large expression trees; past ``jit_above_cost`` PostgreSQL
+    compiles them (over 1,500 functions for the follow-up counts), which took seconds
+    where the query itself takes milliseconds.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def _owned_by(column, authority_id: int | None):
     """``column == authority_id``; all authorities only inside ``anonymised()``."""
     if authority_id is not None:
@@ -244,63 +260,169 @@ def _owned_by(column, authority_id: int | None):
 # -- a short-lived cache for the totals across authorities ----------------------------------
 
 
-class _TotalsCache:
-    """Process-local cache of raw totals across authorities.
+@dataclass(frozen=True)
+class Cached:
+    """Figures and when they were computed (UTC)."""
 
-    The totals are the same for every user, and the region's full tables are the slowest
-    thing a page reads, so each worker computes them at most once per
-    ``LOTSE_STATISTICS_CACHE_SECONDS`` (default 300; 0 switches the cache off, as tests
-    do). Only aggregates are kept; the protection against small numbers is applied per
-    request, against the reader's own figures.
+    value: object
+    computed_at: datetime
+
+
+STALE_FACTOR = 10  # stale figures are served, while they refresh, up to 10 × the cache time
+
+
+class _FiguresCache:
+    """Process-local cache of one authority's figures and of the totals across authorities.
+
+    The slowest things a page reads are the region's full tables and the largest
+    authority's (50,000 cases): a dozen aggregates over tens or hundreds of thousands of
+    rows each. They are the same for every reader of one authority, so each worker keeps
+    them for ``LOTSE_STATISTICS_CACHE_SECONDS`` (default 120; 0 switches the cache off, as
+    the tests do) and the page says when they were computed. After that they are stale:
+    still served, for up to ten times as long, while a background thread computes them
+    anew, so no reader waits for the region's tables. Only aggregates and the already
+    redacted lessons are kept, never a row; the protection of small numbers is applied per
+    request, against the reader's own figures. The caseworker's own desk is never cached.
     """
 
-    MAX_ENTRIES = 64
+    MAX_ENTRIES = 128
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._entries: dict[tuple, tuple[float, object]] = {}
+        self._entries: dict[tuple, tuple[float, Cached]] = {}
+        self._running: dict[tuple, threading.Thread] = {}
 
     @staticmethod
     def ttl() -> int:
         if not has_app_context():
             return 0
-        default = 0 if current_app.testing else 300
+        default = 0 if current_app.testing else 120
         return int(current_app.config.get("LOTSE_STATISTICS_CACHE_SECONDS", default))
 
-    def get(self, key: tuple, compute: Callable[[], object]):
+    def get(
+        self,
+        key: tuple,
+        compute: Callable[[], object],
+        refresh: Callable[[], object] | None = None,
+        *,
+        wait: bool = True,
+    ) -> Cached | None:
+        """Fresh figures from the cache, or stale ones while ``refresh`` runs in the
+        background, or ``compute()`` now. With ``wait=False`` a miss starts the background
+        computation and returns None."""
         ttl = self.ttl()
         if ttl <= 0:
-            return compute()
+            return Cached(compute(), datetime.now(UTC))
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
-            if hit is not None and now - hit[0] < ttl:
-                return hit[1]
-        value = compute()
+        age = now - hit[0] if hit else None
+        if hit and age < ttl:
+            return hit[1]
+        if refresh is not None and (not wait or (hit and age < ttl * STALE_FACTOR)):
+            self._refresh(key, refresh)
+            return hit[1] if hit and age < ttl * STALE_FACTOR else None
+        cached = Cached(compute(), datetime.now(UTC))
+        self._store(key, now, cached)
+        return cached
+
+    def _store(self, key: tuple, stored: float, cached: Cached) -> None:
         with self._lock:
-            if len(self._entries) >= self.MAX_ENTRIES:
+            if key not in self._entries and len(self._entries) >= self.MAX_ENTRIES:
                 oldest = min(self._entries, key=lambda k: self._entries[k][0])
                 del self._entries[oldest]
-            self._entries[key] = (now, value)
-        return value
+            self._entries[key] = (stored, cached)
+
+    def _refresh(self, key: tuple, refresh: Callable[[], object]) -> None:
+        with self._lock:
+            if key in self._running:
+                return
+            thread = threading.Thread(
+                target=self._run, args=(key, refresh), name="lotse-figures", daemon=True
+            )
+            self._running[key] = thread
+        thread.start()
+
+    def _run(self, key: tuple, refresh: Callable[[], object]) -> None:
+        try:
+            started = time.monotonic()
+            self._store(key, started, Cached(refresh(), datetime.now(UTC)))
+        except Exception:  # noqa: BLE001 - logged; the next request tries again
+            logging.getLogger(__name__).exception("figures %s could not be refreshed", key)
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the background computations (tests and benchmarks)."""
+        with self._lock:
+            threads = list(self._running.values())
+        for thread in threads:
+            thread.join(timeout)
 
     def clear(self) -> None:
+        self.wait()
         with self._lock:
             self._entries.clear()
 
 
-totals_cache = _TotalsCache()
+figures_cache = _FiguresCache()
 
 
-def across_authorities(key: tuple, compute: Callable[[], object]):
-    """``compute()`` inside ``anonymised()``, through the per-process cache."""
+def _cache_key(key: tuple) -> tuple:
+    database = db.engine.url.render_as_string(hide_password=True) if has_app_context() else ""
+    return (database, *key)
+
+
+def _background(compute: Callable[[], object], user_id: int | None):
+    """``compute`` for a thread of its own: an app context, a session, and the reader's
+    authority rule (or, for totals across authorities, ``anonymised()``)."""
+    app = current_app._get_current_object()
+
+    def run():
+        from models.scoping import as_user
+
+        with app.app_context():
+            try:
+                if user_id is None:
+                    prepare()
+                    with anonymised():
+                        return compute()
+                with unscoped("steering: the reader of figures refreshed in the background"):
+                    reader = db.session.get(User, user_id)
+                with as_user(reader):
+                    prepare()
+                    return compute()
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    return run
+
+
+def of_authority(authority_id: int, key: tuple, compute: Callable[[], object]) -> Cached:
+    """``compute()`` of one authority's figures, through the per-process cache. Runs with
+    the current reader's authority rule, now or in the background."""
+    from flask_login import current_user
+
+    return figures_cache.get(
+        _cache_key(("authority", authority_id, *key)),
+        compute,
+        _background(compute, current_user.id),
+    )
+
+
+def across_authorities(
+    key: tuple, compute: Callable[[], object], *, wait: bool = True
+) -> Cached | None:
+    """``compute()`` inside ``anonymised()``, through the per-process cache. With
+    ``wait=False``, None while the first computation runs in the background."""
 
     def run():
         with anonymised():
             return compute()
 
-    database = db.engine.url.render_as_string(hide_password=True) if has_app_context() else ""
-    return totals_cache.get((database, *key), run)
+    return figures_cache.get(_cache_key(("all", *key)), run, _background(compute, None), wait=wait)
 
 
 # -- protection of small numbers ------------------------------------------------------------
@@ -402,6 +524,7 @@ def open_cases_by_need_area(authority_id: int | None) -> list[AreaCount]:
         .join(NeedArea, NeedArea.id == Need.need_area_id)
         .where(
             _owned_by(Case.authority_id, authority_id),
+            _owned_by(Need.authority_id, authority_id),
             Case.status.in_(OPEN_STATUSES),
             Case.archived_at.is_(None),
             Need.archived_at.is_(None),
@@ -483,6 +606,7 @@ def goal_attainment(
         .join(Case, Case.id == Goal.case_id)
         .where(
             *_closed_in(authority_id, period),
+            _owned_by(Goal.authority_id, authority_id),
             Goal.archived_at.is_(None),
             Goal.status.in_(FINAL_GOAL_STATUSES),
         )
@@ -531,12 +655,16 @@ def closed_case_figures(
 
     need_join = (
         Need,
-        (Need.case_id == Case.id) & Need.archived_at.is_(None),
+        (Need.case_id == Case.id)
+        & Need.archived_at.is_(None)
+        & _owned_by(Need.authority_id, authority_id),
         True,
     )
     evaluation_join = (
         Evaluation,
-        (Evaluation.case_id == Case.id) & Evaluation.archived_at.is_(None),
+        (Evaluation.case_id == Case.id)
+        & Evaluation.archived_at.is_(None)
+        & _owned_by(Evaluation.authority_id, authority_id),
         False,
     )
     no_area = cast(null(), Integer)
@@ -673,6 +801,7 @@ def follow_up_counts(
         .join(Case, Case.id == Measure.case_id)
         .where(
             *cases,
+            _owned_by(Measure.authority_id, authority_id),
             Measure.archived_at.is_(None),
             Measure.status.in_(("planned", "in_progress")),
             Measure.due_on <= week_end,
@@ -684,6 +813,7 @@ def follow_up_counts(
         .join(Case, Case.id == Referral.case_id)
         .where(
             *cases,
+            _owned_by(Referral.authority_id, authority_id),
             Referral.archived_at.is_(None),
             Referral.status == "sent",
             Referral.answered_on.is_(None),
@@ -696,6 +826,7 @@ def follow_up_counts(
         .join(Case, Case.id == Goal.case_id)
         .where(
             *cases,
+            _owned_by(Goal.authority_id, authority_id),
             Goal.archived_at.is_(None),
             Goal.status.in_(("open", "in_progress")),
             Goal.target_date <= week_end,
@@ -705,25 +836,47 @@ def follow_up_counts(
         counts("permit", Client.residence_valid_until)
         .select_from(Case)
         .join(Client, Client.id == Case.client_id)
-        .where(*cases, Client.residence_valid_until <= week_end)
+        .where(
+            *cases,
+            _owned_by(Client.authority_id, authority_id),
+            Client.residence_valid_until <= week_end,
+        )
     )
-    # The last contact of each open case, found by the (case_id, occurred_on) index.
-    last_contact = (
-        select(func.max(Activity.occurred_on))
-        .where(Activity.case_id == Case.id)
-        .correlate(Case)
-        .scalar_subquery()
+
+    # No contact for 30 days: the last contact (or, without any, the opening) plus 30 days
+    # is the due date. Written with the contacts of the last weeks only, which the
+    # (authority_id, occurred_on) index finds, instead of every case's last contact.
+    def contact_since(day_, *, after=False):
+        """The case has a contact on or after (or, with ``after``, after) ``day_``."""
+        when = Activity.occurred_on > day_ if after else Activity.occurred_on >= day_
+        return (
+            select(Activity.id)
+            .where(
+                Activity.case_id == Case.id,
+                _owned_by(Activity.authority_id, authority_id),
+                when,
+            )
+            .correlate(Case)
+            .exists()
+        )
+
+    # NOT EXISTS, never NOT IN: PostgreSQL turns it into an anti-join at any size, where a
+    # NOT IN list larger than work_mem is searched once per case.
+    recent = contact_since(day - NO_CONTACT)
+    after_week = contact_since(week_end - NO_CONTACT, after=True)
+    any_contact = select(Activity.id).where(Activity.case_id == Case.id).correlate(Case).exists()
+    overdue = and_(~recent, or_(Case.opened_on < day - NO_CONTACT, any_contact))
+    this_week = and_(
+        ~after_week,
+        or_(
+            recent,
+            and_(
+                Case.opened_on.between(day - NO_CONTACT, week_end - NO_CONTACT),
+                ~any_contact,
+            ),
+        ),
     )
-    silent_cases = (
-        select(func.coalesce(last_contact, Case.opened_on).label("last_on"))
-        .where(*cases)
-        .subquery("silent_cases")
-    )
-    silent = select(
-        _text("no_contact"),
-        _count_if(silent_cases.c.last_on < day - NO_CONTACT),
-        _count_if(silent_cases.c.last_on >= day - NO_CONTACT),
-    ).where(silent_cases.c.last_on <= week_end - NO_CONTACT)
+    silent = select(_text("no_contact"), _count_if(overdue), _count_if(this_week)).where(*cases)
     result = {kind: {"overdue": 0, "week": 0} for kind in FOLLOW_UP_KINDS}
     for kind, overdue, week in db.session.execute(
         union_all(measures, referrals, goals, permits, silent)
@@ -771,7 +924,12 @@ def closure_outcomes(
             func.count(),
         )
         .select_from(Case)
-        .outerjoin(Need, (Need.case_id == Case.id) & Need.archived_at.is_(None))
+        .outerjoin(
+            Need,
+            (Need.case_id == Case.id)
+            & Need.archived_at.is_(None)
+            & _owned_by(Need.authority_id, authority_id),
+        )
         .outerjoin(ClosureReason, ClosureReason.id == Case.closure_reason_id)
         .where(*_closed_in(authority_id, period))
         .group_by(

@@ -3,6 +3,7 @@ access, and a fixed number of queries. The data set and its expected figures are
 ``tests/statistics_data.py``; every figure here is worked out by hand from it, and the same
 test runs on SQLite and PostgreSQL."""
 
+import time
 from datetime import date
 
 import pytest
@@ -288,23 +289,36 @@ def test_the_bypass_is_read_only(app, world, figures):
             assert db.session.scalar(select(func.count()).where(Client.notes == "changed")) == 0
 
 
-def test_the_totals_cache_keeps_aggregates_for_its_time(app, world, figures, monkeypatch):
+def test_cached_figures_are_served_and_refreshed_in_the_background(
+    app, world, login_as, figures, monkeypatch
+):
     monkeypatch.setitem(app.config, "LOTSE_STATISTICS_CACHE_SECONDS", 60)
-    stats.totals_cache.clear()
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return stats.open_cases_by_status(None)
-
+    stats.figures_cache.clear()
     try:
-        with app.app_context(), as_user(staff(world.team_lead)):
-            first = stats.across_authorities(("test",), compute)
-            second = stats.across_authorities(("test",), compute)
-        assert first == second
-        assert len(calls) == 1
+        lead = login_as("team_lead")
+        # The first view computes the own authority's figures; the totals across
+        # authorities are computed in the background, never while the reader waits.
+        html = page(lead)
+        assert rows(html, "team-open-status")["Zusammen"] == ["6"]
+        assert "Die Summen werden gerade berechnet" in html
+        assert "region-open-status" not in tables(html)
+        stats.figures_cache.wait()
+        html = page(lead)
+        assert rows(html, "region-open-status")["Erstgespräch"] == ["7"]
+        assert html.count("Stand: ") == 2  # own authority and all authorities
+        # New cases: the cached figures stay until they are stale …
+        with app.app_context(), unscoped("test arrangement"):
+            data.add_more_cases(world, 2)  # one open, one closed
+            db.session.commit()
+        assert rows(page(lead), "team-open-status")["Zusammen"] == ["6"]
+        # … then a stale view is served once more while they are computed anew.
+        monkeypatch.setitem(app.config, "LOTSE_STATISTICS_CACHE_SECONDS", 1)
+        time.sleep(1.1)
+        assert rows(page(lead), "team-open-status")["Zusammen"] == ["6"]
+        stats.figures_cache.wait()
+        assert rows(page(lead), "team-open-status")["Zusammen"] == ["7"]
     finally:
-        stats.totals_cache.clear()
+        stats.figures_cache.clear()
 
 
 # -- SQL pieces on both databases ---------------------------------------------------------------
