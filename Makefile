@@ -50,7 +50,7 @@ translations: install
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 bench: install
-	$(BIN)/python bench/list_pages.py
+	$(BIN)/python bench/dashboard.py --help
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

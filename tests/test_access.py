@@ -754,8 +754,8 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
             get(id=d.row["client"]),
             get(id=d.row["client"], format="json"),
         ],
-        "report.index": lambda: [get(), get(**{"from": "2020-01-01", "region": "1"})],
-        "report.xlsx": lambda: [get(), get(**{"from": "2020-01-01", "region": "1"})],
+        "report.index": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
+        "report.xlsx": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
     }[rule.endpoint]()
 
 
