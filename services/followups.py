@@ -25,7 +25,11 @@ class FollowUp:
 
 
 def _case_filter(authority_id: int, caseworker_id: int | None):
-    conditions = [Case.authority_id == authority_id, Case.status.in_(OPEN_STATUSES)]
+    conditions = [
+        Case.authority_id == authority_id,
+        Case.status.in_(OPEN_STATUSES),
+        Case.archived_at.is_(None),
+    ]
     if caseworker_id is not None:
         conditions.append(Case.caseworker_id == caseworker_id)
     return and_(*conditions)
