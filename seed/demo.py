@@ -1,34 +1,58 @@
-"""The demo data set: realistic German casework, deterministic and streamed in batches.
+"""The demo data set: realistic German casework, deterministic, written in bulk.
 
 Determinism: every random choice comes from ``random.Random`` and Faker instances seeded from
 the ``seed``, and every date is derived from ``reference_date`` (the day the data set
 describes), never from the clock. The same seed and the same reference date give the same
-clients, cases and numbers on an empty database. ``flask seed demo`` uses the fixed
-``DEMO_REFERENCE_DATE`` unless told otherwise; ``flask seed first-run`` passes today's date,
-so a fresh demo installation shows current follow-ups.
+clients, cases and numbers on an empty database, whatever the batch size. ``flask seed demo``
+uses the fixed ``DEMO_REFERENCE_DATE`` unless told otherwise; ``flask seed first-run`` passes
+today's date, so a fresh demo installation shows current follow-ups.
 
 Each case gets its own seed, drawn up front, so one case's randomness never shifts another's.
-Cases are created in order of their opening date, through the same service functions the
-application uses (``register_client``, ``open_case``, ``record_needs``), under the identity of
-their caseworker (``as_user``), so numbers, checklists and authorship are as in real use.
+Cases are generated in order of their opening date, with the rules the application's services
+apply (``services.cases``: client and case numbers from the per-authority counters, the general
+process checklist in every case, each need's checklist copied in), under the identity of their
+caseworker (``created_by_id``), and every part carries its case's authority.
 
-Memory stays bounded: the plan holds a few numbers per case, and the session is committed
-and emptied every ``batch_size`` cases.
+Speed: the rows of ``batch_size`` cases are built as plain dicts and written with one bulk
+statement per table (``COPY`` on PostgreSQL, the driver's ``executemany`` on SQLite, see
+``_Writer``), so 100,000 cases (about 3.8 million rows) take a minute or two, not an hour
+(``bench/demo.py``, README "Benchmarks"). The generator hands out the primary keys itself
+(``_Keys``), so parts name their parents without a round trip per row, and reserves client
+and case numbers for a whole batch with one counter update per authority, kind and year
+(``_reserve_numbers``), so later ``services.numbering.next_number`` calls continue after them.
+The next batch is generated in a helper thread while one is written (``_ahead``); on
+PostgreSQL two connections write batches side by side (``_write_in_parallel``). Each batch is
+committed, then dropped: memory stays bounded (a few batches at a time).
+
+Audit: these Core inserts bypass the ORM flush, and with it the audit trail of
+``models.auditing`` (one ``audit_event`` row per created row). That is deliberate for
+synthetic demo data: it would double the rows written and record nothing anyone did. The demo
+caseworker accounts are still created through the ORM and so are audited.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import itertools
+import json
 import math
+import operator
+import queue
 import random
+import sys
+import threading
 import unicodedata
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+import click
+from sqlalchemy import JSON, Table, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from models import (
     AccessRoute,
@@ -39,6 +63,7 @@ from models import (
     CaseChecklistItem,
     CaseConference,
     CaseShare,
+    ChecklistTemplate,
     ClosureReason,
     Consent,
     Evaluation,
@@ -47,7 +72,9 @@ from models import (
     Measure,
     MeasureType,
     Municipality,
+    Need,
     NeedArea,
+    NumberSequence,
     Referral,
     ResidenceStatus,
     StructuralIssue,
@@ -55,18 +82,20 @@ from models import (
     User,
     db,
 )
+from models.case import case_conference_agency
 from models.choices import CASE_STATUS
-from models.client import Client
-from models.scoping import as_user
-from models.types import LOCAL_TZ
-from services.cases import open_case, record_needs, register_client
+from models.client import Client, consent_agency, consent_authority
+from models.types import LOCAL_TZ, utcnow
+from services.numbering import KINDS
 
 from . import demo_texts as texts
 
 DEMO_REFERENCE_DATE = date(2026, 11, 2)
 DEFAULT_CASES = 30
 DEFAULT_SEED = 42
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
+SQLITE_CACHE_KIB = 128 * 1024  # while a batch is written
+POSTGRES_WRITERS = 2  # connections writing batches side by side
 
 STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
 STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
@@ -101,6 +130,47 @@ PROTECTION_STATUSES = {
     "aufenthg_22_23",
 }
 UKRAINE_WAR = date(2022, 2, 24)
+ACTIVITY_MINUTES = {
+    "meeting": (30, 90),
+    "phone": (5, 30),
+    "video": (20, 60),
+    "email": (5, 15),
+    "letter": (10, 20),
+    "home_visit": (45, 120),
+    "accompaniment": (60, 240),
+}
+TICKED_SHARE = {
+    "intake": 0.25,
+    "planning": 0.5,
+    "active": 0.65,
+    "on_hold": 0.6,
+    "evaluation": 0.85,
+    "closed": 1.0,
+    "declined": 0.25,
+}
+
+# The tables the generator writes, parents before their parts (the order of the inserts).
+TABLES: tuple[Table, ...] = (
+    Client.__table__,
+    Case.__table__,
+    HouseholdMember.__table__,
+    Consent.__table__,
+    consent_agency,
+    consent_authority,
+    Need.__table__,
+    Goal.__table__,
+    Measure.__table__,
+    Referral.__table__,
+    CaseShare.__table__,
+    Activity.__table__,
+    CaseConference.__table__,
+    case_conference_agency,
+    CaseChecklistItem.__table__,
+    Evaluation.__table__,
+    StructuralIssue.__table__,
+)
+# Tables with an ``id`` of their own (the others are association tables).
+KEYED = tuple(t.name for t in TABLES if "id" in t.c)
 
 
 class DemoError(Exception):
@@ -144,8 +214,15 @@ class Plan:
 
 
 def _weighted(r: random.Random, weights: dict):
-    keys = list(weights)
-    return r.choices(keys, weights=[weights[k] for k in keys])[0]
+    """A key drawn by weight: ``r.choices(list(weights), list(weights.values()))[0]``,
+    without building the lists (the same draw from the same state)."""
+    x = r.random() * (sum(weights.values()) + 0.0)
+    cumulative = 0
+    for key, weight in weights.items():
+        cumulative += weight
+        if cumulative > x:
+            return key
+    return key  # rounding at the very top, as choices() clamps
 
 
 def _spread(values, weights, n: int, r: random.Random) -> list:
@@ -246,11 +323,15 @@ class _Refs:
     need_areas: dict[str, int]
     measure_types: dict[str, list[tuple[int, str]]]
     agencies: dict[str, list[tuple[int, str]]]
+    agency_names: dict[int, str]
     statuses: dict[str, int]
     target_groups: dict[str, int]
     access_routes: dict[str, int]
     closure_reasons: dict[str, int]
     municipalities: dict[str, tuple[int, str]]
+    # The items ``services.cases.copy_checklist`` copies, per need area (None: the general
+    # process): (template item id, text, required, position).
+    checklists: dict[int | None, list[tuple[int, str, bool, int]]]
 
     @classmethod
     def load(cls) -> _Refs:
@@ -264,7 +345,12 @@ class _Refs:
 
         authorities = [
             SimpleNamespace(
-                id=a.id, code=a.code, name=a.name, kind=a.kind, municipality_id=a.municipality_id
+                id=a.id,
+                code=a.code,
+                name=a.name,
+                kind=a.kind,
+                municipality_id=a.municipality_id,
+                prefix=a.case_number_prefix,
             )
             for a in active(Authority)
         ]
@@ -274,22 +360,353 @@ class _Refs:
             if mt.need_area_id in areas:
                 measure_types.setdefault(areas[mt.need_area_id], []).append((mt.id, mt.name))
         agencies: dict[str, list] = {}
+        agency_names = {}
         for agency in active(Agency):
             if not agency.accepts_referrals:
                 continue
+            agency_names[agency.id] = agency.name
             for area in agency.need_areas:
                 agencies.setdefault(area.code, []).append((agency.id, agency.name))
+        checklists: dict[int | None, list] = {}
+        for template in active(ChecklistTemplate):
+            checklists.setdefault(template.need_area_id, []).extend(
+                (item.id, item.text, item.required, item.position) for item in template.items
+            )
         return cls(
             authorities=authorities,
             need_areas={code: id_ for id_, code in areas.items()},
             measure_types=measure_types,
             agencies=agencies,
+            agency_names=agency_names,
             statuses=codes(ResidenceStatus),
             target_groups=codes(TargetGroup),
             access_routes=codes(AccessRoute),
             closure_reasons=codes(ClosureReason),
             municipalities={m.code: (m.id, m.name) for m in active(Municipality)},
+            checklists=checklists,
         )
+
+
+# --------------------------------------------------------------------------------------
+# Writing in bulk: keys, numbers, one bulk statement per table and batch
+# --------------------------------------------------------------------------------------
+
+
+def _defaults(table: Table) -> dict:
+    """A row of ``table`` with every column (a bulk insert needs the same keys in each row)."""
+    row = {}
+    for column in table.columns:
+        default = column.default
+        row[column.key] = default.arg if default is not None and default.is_scalar else None
+    return row
+
+
+class _Keys:
+    """Primary keys handed out by the generator, so that parts can name their parents without
+    a round trip per row.
+
+    PostgreSQL: drawn in blocks from each table's own sequence (``nextval``, on a connection
+    of their own, so the generator can run in a helper thread): they never collide with rows
+    the application inserts meanwhile, and the sequence stays ahead of them. SQLite: counted
+    on from the largest id, read at the start (and before each batch if none is generated
+    ahead). The generator is meant to be the only writer there (the development database); a
+    row written meanwhile at worst makes a batch fail on its primary key, it never mixes up
+    rows."""
+
+    FIRST_BLOCK, LARGEST_BLOCK = 64, 16384
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.sequences = engine.dialect.name == "postgresql"
+        self._free: dict[str, Iterator[int]] = {name: iter(()) for name in KEYED}
+        self._block = dict.fromkeys(KEYED, self.FIRST_BLOCK // 2)
+
+    def catch_up(self) -> None:
+        """SQLite: continue after the largest id of each table."""
+        if self.sequences:
+            return
+        for name in KEYED:
+            largest = db.session.execute(text(f'SELECT max(id) FROM "{name}"')).scalar()  # noqa: S608 (names from metadata)
+            self._free[name] = itertools.count((largest or 0) + 1)
+
+    def next(self, name: str) -> int:
+        try:
+            return next(self._free[name])
+        except StopIteration:  # PostgreSQL only: the block is used up
+            self._free[name] = iter(self._reserve(name))
+            return next(self._free[name])
+
+    def _reserve(self, name: str) -> list[int]:
+        # Blocks grow with use, so a small demo leaves only a small gap in the sequence.
+        size = self._block[name] = min(self.LARGEST_BLOCK, 2 * self._block[name])
+        with self.engine.connect() as conn:
+            keys = (
+                conn.execute(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                        "FROM generate_series(1, :n)"
+                    ),
+                    {"t": f'"{name}"', "n": size},
+                )
+                .scalars()
+                .all()
+            )
+            conn.commit()
+        return keys
+
+
+def _reserve_numbers(conn, authority_id: int, kind: str, year: int, count: int) -> int:
+    """Reserve ``count`` consecutive numbers of a counter on ``conn``; returns the first.
+
+    As ``services.numbering.next_number`` does for one number: the counter row is moved on
+    in a transaction, so numbers handed out later continue after these.
+    """
+    counters = NumberSequence.__table__
+    bump = (
+        update(counters)
+        .where(
+            counters.c.authority_id == authority_id,
+            counters.c.kind == kind,
+            counters.c.year == year,
+        )
+        .values(last_value=counters.c.last_value + count)
+        .returning(counters.c.last_value)
+    )
+    last = conn.execute(bump).scalar_one_or_none()
+    if last is None:
+        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            upsert(counters)
+            .values(authority_id=authority_id, kind=kind, year=year, last_value=0)
+            .on_conflict_do_nothing()
+        )
+        last = conn.execute(bump).scalar_one()
+    return last - count + 1
+
+
+class _Batch:
+    """The rows of one batch of cases, as dicts per table, until they are written."""
+
+    def __init__(self, keys: _Keys, now: datetime):
+        self.keys = keys
+        self.now = now
+        self.rows: dict[str, list[dict]] = {table.name: [] for table in TABLES}
+        self.numbered: list[tuple[dict, int, str, int]] = []  # in the order of creation
+        self.templates = {table.name: _defaults(table) for table in TABLES if "id" in table.c}
+        self.owned: dict = {}
+        self.by_status: Counter = Counter()
+        self.cases = self.issues = 0
+
+    def counts(self) -> tuple[int, Counter, int]:
+        return self.cases, self.by_status, self.issues
+
+    def start_case(self, plan: Plan, worker_id: int) -> None:
+        """What every row of the next case carries: its authority and its author."""
+        self.owned = {
+            "authority_id": plan.authority.id,
+            "created_by_id": worker_id,
+            "updated_by_id": worker_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        self.by_status[plan.state] += 1
+        self.cases += 1
+
+    def add(self, name: str, **values) -> dict:
+        row = {**self.templates[name], **self.owned, "id": self.keys.next(name), **values}
+        self.rows[name].append(row)
+        return row
+
+    def link(self, table: Table, **values) -> None:
+        self.rows[table.name].append(values)
+
+    def number(self, row: dict, kind: str, on: date) -> None:
+        """Number ``row`` (a client or case) as ``services.numbering`` would, when written."""
+        self.numbered.append((row, row["authority_id"], kind, on.year))
+
+    def assign_numbers(self, conn, prefixes: dict[int, str]) -> None:
+        """Reserve the batch's client and case numbers on ``conn`` and fill them in."""
+        counts = Counter((authority, kind, year) for _, authority, kind, year in self.numbered)
+        # Counters in a fixed order (clients before cases, as the application takes them),
+        # so that a concurrent registration cannot deadlock with the batch on PostgreSQL.
+        following = {
+            key: _reserve_numbers(conn, *key, counts[key])
+            for key in sorted(counts, key=lambda k: (k[0], k[1] != "client", k[2]))
+        }
+        for row, authority, kind, year in self.numbered:
+            n = following[authority, kind, year]
+            following[authority, kind, year] = n + 1
+            row["number"] = KINDS[kind].format(prefix=prefixes[authority], year=year, n=n)
+        self.numbered = []
+
+
+class _Writer:
+    """Writes a batch on a connection: its numbers (unless reserved already), then one bulk
+    statement per table, parents first. The caller commits.
+
+    PostgreSQL: ``COPY ... FROM STDIN``; SQLite: the driver's ``executemany``, with the values
+    converted by SQLAlchemy's own bind processors (memoised: most values repeat). Both skip
+    SQLAlchemy's per-row parameter handling, which cost more than the database's work
+    (``bench/demo.py``); other databases get a Core ``insert(table)`` executemany.
+    """
+
+    def __init__(self, prefixes: dict[int, str], dialect):
+        self.prefixes = prefixes
+        self.dialect = dialect
+
+    def write(self, batch: _Batch, conn) -> None:
+        if batch.numbered:
+            batch.assign_numbers(conn, self.prefixes)
+        driver = conn.connection.driver_connection
+        with self._page_cache(driver):
+            for table in TABLES:
+                rows = batch.rows[table.name]
+                if not rows:
+                    continue
+                if self.dialect.name == "postgresql":
+                    self._copy(driver, table, rows)
+                elif self.dialect.name == "sqlite":
+                    self._executemany(driver, table, rows)
+                else:
+                    conn.execute(insert(table), rows)
+
+    @contextlib.contextmanager
+    def _page_cache(self, driver):
+        """SQLite: a larger page cache while a batch is written. The default (2 MiB) is far
+        smaller than the hot part of the indexes, so each insert would re-read and spill
+        pages: gigabytes of I/O at 100,000 cases. The connection's setting is restored."""
+        if self.dialect.name != "sqlite":
+            yield
+            return
+        before = driver.execute("PRAGMA cache_size").fetchone()[0]
+        driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+    @staticmethod
+    def _copy(driver, table: Table, rows: list[dict]) -> None:
+        columns = list(rows[0])
+        for key in columns:
+            if isinstance(table.c[key].type, JSON):
+                for row in rows:  # the rows are written once, then dropped
+                    row[key] = json.dumps(row[key])
+        values = operator.itemgetter(*columns)
+        names = ", ".join(f'"{key}"' for key in columns)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(values(row))
+
+    def _executemany(self, driver, table: Table, rows: list[dict]) -> None:
+        columns = list(rows[0])
+        for key in columns:
+            process = table.c[key].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+            if process is None:
+                continue
+            seen: dict = {}  # most values repeat (dates, flags, the batch's timestamp)
+            for row in rows:  # the rows are written once, then dropped
+                value = row[key]
+                if value is None:
+                    continue
+                try:
+                    row[key] = seen[value]
+                except KeyError:
+                    row[key] = seen[value] = process(value)
+                except TypeError:  # not hashable (JSON)
+                    row[key] = process(value)
+        names = ", ".join(f'"{key}"' for key in columns)
+        marks = ", ".join("?" * len(columns))
+        statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 (names from metadata)
+        driver.executemany(statement, map(operator.itemgetter(*columns), rows))
+
+
+def _write_in_parallel(batches: Iterator[_Batch], writer: _Writer, engine, writers: int):
+    """PostgreSQL: write ``writers`` batches at a time, each on its own connection and in its
+    own transaction. Most of the server's work is checking foreign keys, one row at a time;
+    two backends do it on two cores. Batches are independent (no row names another batch's
+    rows), so they may commit in any order; a failure keeps the batches committed so far.
+    Yields each batch's counts, in order."""
+
+    def write(batch: _Batch):
+        with engine.begin() as conn:  # begun explicitly: COPY goes past SQLAlchemy
+            writer.write(batch, conn)
+        return batch.counts()
+
+    with ThreadPoolExecutor(writers, thread_name_prefix="demo-writer") as pool:
+        pending: deque = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(write, batch))
+                del batch
+                while len(pending) >= writers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _ahead(items: Iterator[_Batch]) -> Iterator[_Batch]:
+    """``items``, produced one ahead in a helper thread: the next batch is generated while
+    the database works on one (the SQLite library and the PostgreSQL server release the GIL
+    while they do). An exception in the thread is raised here; closing stops the thread."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand(item):
+                    return
+            hand(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            hand(exc)
+
+    thread = threading.Thread(target=produce, name="demo-generator", daemon=True)
+    thread.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextlib.contextmanager
+def terminal_progress(total: int, *, stream=None):
+    """A progress bar for ``generate_demo(progress=...)`` if ``stream`` (stderr) is a
+    terminal; otherwise ``None``, so logs (CI, pipes, tests) stay clean."""
+    stream = stream if stream is not None else sys.stderr
+    if not stream.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="Demodaten", file=stream) as bar:
+        done = 0
+
+        def advance(position: int, _total: int) -> None:
+            nonlocal done
+            bar.update(position - done)
+            done = position
+
+        yield advance
 
 
 # --------------------------------------------------------------------------------------
@@ -384,7 +801,13 @@ class DemoGenerator:
 
     # -- the run -----------------------------------------------------------------------
 
-    def run(self, batch_size: int, progress: Callable[[int, int], None] | None) -> DemoSummary:
+    def run(
+        self,
+        batch_size: int,
+        progress: Callable[[int, int], None] | None,
+        ahead: bool | None = None,
+        writers: int | None = None,
+    ) -> DemoSummary:
         refs = _Refs.load()
         if not refs.authorities:
             raise DemoError(
@@ -398,36 +821,90 @@ class DemoGenerator:
         self.summary.authorities = len({p.authority.id for p in plans})
         slots = self.issue_slots(len(plans))
         self.refs = refs
-        for position, plan in enumerate(plans, start=1):
-            self.build(plan, slots.get(position - 1))
-            self.summary.cases += 1
-            self.summary.by_status[plan.state] += 1
-            if position % batch_size == 0 or position == len(plans):
-                db.session.commit()
-                db.session.expunge_all()  # bounded memory: the next batch starts empty
-                if progress and position < len(plans):
-                    progress(position, len(plans))
+        engine = db.session.get_bind()
+        keys = _Keys(engine)
+        keys.catch_up()
+        writer = _Writer({a.id: a.prefix for a in refs.authorities}, engine.dialect)
+        if ahead is None:
+            ahead = True
+        if writers is None:
+            writers = POSTGRES_WRITERS
+        if len(plans) <= batch_size or not keys.sequences:
+            # SQLite has one writer; a single batch (the first run's 30 cases) stays in the
+            # caller's transaction.
+            writers = 1
+        parallel = writers > 1
+        if parallel:
+            # The writers' own connections must see the staff accounts (and what the caller
+            # has written): commit them now, as the first batch would.
+            db.session.commit()
+        batches = self._batches(
+            plans,
+            slots,
+            batch_size,
+            keys,
+            catch_up=not ahead,
+            numbers=engine if parallel else None,
+            prefixes=writer.prefixes,
+        )
+        if ahead:
+            batches = _ahead(batches)
+        if parallel:
+            written = _write_in_parallel(batches, writer, engine, writers)
+        else:
+            written = self._write_in_session(batches, writer)
+        # On failure, closing stops the writers and the helper thread.
+        with contextlib.closing(batches), contextlib.closing(written):
+            for cases, by_status, issues in written:
+                self.summary.cases += cases
+                self.summary.by_status.update(by_status)
+                self.summary.issues += issues
+                if progress:
+                    progress(self.summary.cases, len(plans))
+        db.session.expunge_all()  # the staff accounts loaded above; nothing else is held
         return self.summary
+
+    @staticmethod
+    def _write_in_session(batches, writer: _Writer):
+        for batch in batches:
+            writer.write(batch, db.session.connection())
+            db.session.commit()
+            db.session.expunge_all()  # the staff accounts loaded above; nothing else is held
+            yield batch.counts()
+            del batch  # bounded memory: a batch is dropped once written
+
+    def _batches(
+        self, plans, slots, batch_size, keys, *, catch_up, numbers, prefixes
+    ) -> Iterator[_Batch]:
+        """The batches of cases, generated one after another. They touch the database only
+        for keys and, if ``numbers`` (an engine) is given, to reserve their numbers in a
+        transaction of their own, in order, before parallel writers take them."""
+        for start in range(0, len(plans), batch_size):
+            if catch_up and start:
+                keys.catch_up()
+            batch = _Batch(keys, utcnow())
+            for position in range(start, min(start + batch_size, len(plans))):
+                self.build(plans[position], slots.get(position), batch)
+            if numbers is not None:
+                with numbers.begin() as conn:
+                    batch.assign_numbers(conn, prefixes)
+            yield batch
 
     # -- one case ----------------------------------------------------------------------
 
-    def build(self, plan: Plan, issue: int | None) -> None:
+    def build(self, plan: Plan, issue: int | None, batch: _Batch) -> None:
         r = random.Random(plan.seed)
         worker = r.choice(self.pools[plan.authority.id])
-        with as_user(worker):
-            # Build the whole case, then write it: partial rows must not be flushed early.
-            with db.session.no_autoflush:
-                case = self._build(plan, r, worker)
-                if issue is not None:
-                    self._issue(case, r, issue)
-                self._tick_checklist(case, r, worker)
-            db.session.flush()
+        batch.start_case(plan, worker.id)
+        case = self._build(plan, r, worker, batch)
+        if issue is not None:
+            self._issue(case, r, issue, batch)
+        self._tick_checklist(case, r, worker)
 
-    def _build(self, plan: Plan, r: random.Random, worker) -> Case:
+    def _build(self, plan: Plan, r: random.Random, worker, batch: _Batch) -> SimpleNamespace:
         refs, today, state = self.refs, self.today, plan.state
-        aid = plan.authority.id
         opened = plan.opened_on
-        client, profile = self._client(plan, r)
+        client, profile = self._client(plan, r, batch)
 
         # The timeline of the case.
         intake_on = None
@@ -452,21 +929,33 @@ class DemoGenerator:
             activity_end = max(start, today - timedelta(days=r.randint(0, 10)))
 
         if state != "intake" or r.random() < 0.5:
-            client.privacy_notice_given_on = start
-        register_client(client, aid, start)
-        db.session.add(client)
+            client["privacy_notice_given_on"] = start
+        batch.number(client, "client", start)  # register_client: the year of ``start``
 
-        case = Case(
-            client=client,
-            authority_id=aid,
+        row = batch.add(
+            "case",
+            client_id=client["id"],
             status=state,
             caseworker_id=worker.id,
             access_route_id=self._access_route(plan, r),
             opened_on=opened,
             intake_on=intake_on,
         )
-        open_case(case)
-        self._household(client, profile, r)
+        batch.number(row, "case", opened)  # open_case: the year of the opening
+        # The case as the parts see it; its checklist items are ticked at the end.
+        case = SimpleNamespace(
+            row=row,
+            id=row["id"],
+            client=client,
+            status=state,
+            opened_on=opened,
+            intake_on=intake_on,
+            closed_on=None,
+            items=[],
+            batch=batch,
+        )
+        self._copy_checklist(case, None)  # open_case: the general process
+        self._household(client, profile, r, batch)
 
         # Needs, goals, measures, referrals.
         needs = self._needs(profile, state, r)
@@ -475,13 +964,14 @@ class DemoGenerator:
             if profile.interpreter:
                 language = texts.LANGUAGE_NAMES.get(profile.interpreter, profile.interpreter)
                 summary += f" Sprachmittlung: {language}."
-            case.intake_summary = summary
-        for code, priority in needs:
-            area = db.session.get(NeedArea, refs.need_areas[code])
-            for need in record_needs(case, [area], priority):
-                templates = texts.NEED_TEXTS.get(code)
-                if templates:
-                    need.description = r.choice(templates).format(**profile.words)
+            row["intake_summary"] = summary
+        for code, priority in needs:  # record_needs: each need copies its area's checklist
+            area_id = refs.need_areas[code]
+            need = batch.add("need", case_id=case.id, need_area_id=area_id, priority=priority)
+            self._copy_checklist(case, area_id)
+            templates = texts.NEED_TEXTS.get(code)
+            if templates:
+                need["description"] = r.choice(templates).format(**profile.words)
 
         goals = []
         if state in GOAL_STATES:
@@ -498,12 +988,12 @@ class DemoGenerator:
         referrals = []
         if state in ("active", "on_hold", "evaluation", "closed"):
             referrals = self._referrals(case, goals, state, activity_end, r)
-        self._consent_for_referrals(client, referrals, opened, r)
+        self._consent_for_referrals(case, referrals, opened, r)
         if state in ("planning", "active", "on_hold", "evaluation"):
-            self._share(case, client, plan, start, worker, r)
+            self._share(case, plan, start, worker, r)
 
         activities = self._activities(case, profile, plan, state, start, activity_end, r)
-        sent = [ref for ref in referrals if ref.sent_on]
+        sent = [ref for ref in referrals if ref["sent_on"]]
         if sent and r.random() < 0.3:
             self._conference(case, sent, activity_end, r)
 
@@ -511,16 +1001,33 @@ class DemoGenerator:
             self._evaluation(case, goals, activities, evaluated_on, closure_code, r)
         if state in ("closed", "declined"):
             code = closure_code if state == "closed" else "no_case_management_need"
-            case.closed_on = closed_on
-            case.closure_reason_id = refs.closure_reasons.get(code) or next(
+            case.closed_on = row["closed_on"] = closed_on
+            row["closure_reason_id"] = refs.closure_reasons.get(code) or next(
                 iter(refs.closure_reasons.values()), None
             )
-            case.closure_note = texts.CLOSURE_NOTES.get(code)
+            row["closure_note"] = texts.CLOSURE_NOTES.get(code)
         return case
+
+    def _copy_checklist(self, case: SimpleNamespace, need_area_id: int | None) -> None:
+        """As ``services.cases.copy_checklist``: the text is copied, not referenced."""
+        for template_item_id, item_text, required, position in self.refs.checklists.get(
+            need_area_id, ()
+        ):
+            case.items.append(
+                case.batch.add(
+                    "case_checklist_item",
+                    case_id=case.id,
+                    template_item_id=template_item_id,
+                    need_area_id=need_area_id,
+                    text=item_text,
+                    required=required,
+                    position=position,
+                )
+            )
 
     # -- the client ----------------------------------------------------------------------
 
-    def _client(self, plan: Plan, r: random.Random) -> tuple[Client, SimpleNamespace]:
+    def _client(self, plan: Plan, r: random.Random, batch: _Batch) -> tuple[dict, SimpleNamespace]:
         refs, today = self.refs, self.today
         nationality = _weighted(r, {k: v["weight"] for k, v in texts.NATIONALITIES.items()})
         profile_data = texts.NATIONALITIES[nationality]
@@ -549,7 +1056,8 @@ class DemoGenerator:
         valid_until = self._valid_until(status, r)
         municipality_id, town, postcode = self._municipality(plan, r)
         address = f"{r.choice(texts.STREETS)} {r.randint(1, 120)}, {postcode} {town}"
-        client = Client(
+        client = batch.add(
+            "client",
             family_name=family,
             given_names=given,
             birth_date=birth_date,
@@ -565,10 +1073,10 @@ class DemoGenerator:
             address=address,
         )
         if r.random() < 0.7:
-            client.phone = f"0151 0{r.randint(1000000, 9999999)}"
+            client["phone"] = f"0151 0{r.randint(1000000, 9999999)}"
         if r.random() < 0.35:
             local = f"{_ascii(given.split()[0])}.{_ascii(family)}"
-            client.email = f"{local}@mail.example"
+            client["email"] = f"{local}@mail.example"
         profile = SimpleNamespace(
             nationality=nationality,
             gender=name_gender,
@@ -673,11 +1181,12 @@ class DemoGenerator:
             return None
         return self.refs.access_routes[_weighted(r, weights)]
 
-    def _household(self, client: Client, profile: SimpleNamespace, r: random.Random) -> None:
+    def _household(
+        self, client: dict, profile: SimpleNamespace, r: random.Random, batch: _Batch
+    ) -> None:
         if profile.minor:
             return
         nationality = profile.nationality
-        owned = {"authority_id": client.authority_id}
         refugee = profile.status in PROTECTION_STATUSES | {"aufenthg_24", "asylg_55"}
         spouse_abroad = False
         if r.random() < 0.55:
@@ -689,20 +1198,18 @@ class DemoGenerator:
             else:
                 family = self.names.family(nationality, spouse_gender, r)
             profile.spouse = SimpleNamespace(given=given, gender=spouse_gender)
-            db.session.add(
-                HouseholdMember(
-                    client=client,
-                    relation="spouse",
-                    family_name=family,
-                    given_names=given,
-                    birth_date=min(
-                        client.birth_date + timedelta(days=r.randint(-2500, 2500)),
-                        self.today - timedelta(days=365 * 19),
-                    ),
-                    lives="abroad" if spouse_abroad else "same_household",
-                    country=nationality if spouse_abroad else None,
-                    **owned,
-                )
+            batch.add(
+                "household_member",
+                client_id=client["id"],
+                relation="spouse",
+                family_name=family,
+                given_names=given,
+                birth_date=min(
+                    client["birth_date"] + timedelta(days=r.randint(-2500, 2500)),
+                    self.today - timedelta(days=365 * 19),
+                ),
+                lives="abroad" if spouse_abroad else "same_household",
+                country=nationality if spouse_abroad else None,
             )
         if profile.age < 52 and r.random() < 0.55:
             father = profile.given if profile.gender == "male" else None
@@ -719,32 +1226,28 @@ class DemoGenerator:
                 abroad = spouse_abroad and r.random() < 0.6
                 needs = not abroad and age >= 1 and r.random() < (0.55 if age < 6 else 0.35)
                 profile.children.append(SimpleNamespace(age=age, abroad=abroad, needs=needs))
-                db.session.add(
-                    HouseholdMember(
-                        client=client,
-                        relation="child",
-                        family_name=family,
-                        given_names=given,
-                        birth_date=self.today - timedelta(days=age * 365 + r.randint(0, 364)),
-                        lives="abroad" if abroad else "same_household",
-                        country=nationality if abroad else None,
-                        needs_childcare_or_school=needs,
-                        **owned,
-                    )
+                batch.add(
+                    "household_member",
+                    client_id=client["id"],
+                    relation="child",
+                    family_name=family,
+                    given_names=given,
+                    birth_date=self.today - timedelta(days=age * 365 + r.randint(0, 364)),
+                    lives="abroad" if abroad else "same_household",
+                    country=nationality if abroad else None,
+                    needs_childcare_or_school=needs,
                 )
         if refugee and r.random() < 0.06:
             gender = r.choice(("female", "male"))
-            db.session.add(
-                HouseholdMember(
-                    client=client,
-                    relation="parent",
-                    family_name=_gendered(profile.family, nationality, gender),
-                    given_names=self.names.given(nationality, gender, r),
-                    birth_date=client.birth_date - timedelta(days=r.randint(7300, 12000)),
-                    lives="abroad",
-                    country=nationality,
-                    **owned,
-                )
+            batch.add(
+                "household_member",
+                client_id=client["id"],
+                relation="parent",
+                family_name=_gendered(profile.family, nationality, gender),
+                given_names=self.names.given(nationality, gender, r),
+                birth_date=client["birth_date"] - timedelta(days=r.randint(7300, 12000)),
+                lives="abroad",
+                country=nationality,
             )
         profile.spouse_abroad = spouse_abroad
 
@@ -815,9 +1318,9 @@ class DemoGenerator:
                     r, start + timedelta(days=2), min(start + timedelta(days=30), activity_end)
                 )
             basis = agreed_on or self.today
-            goal = Goal(
-                case=case,
-                authority_id=case.authority_id,
+            goal = case.batch.add(
+                "goal",
+                case_id=case.id,
                 need_area_id=self.refs.need_areas[code],
                 description=description.format(**profile.words),
                 indicator=indicator.format(**profile.words) if indicator else None,
@@ -826,16 +1329,15 @@ class DemoGenerator:
                 status="open",
             )
             if state in ("active", "on_hold"):
-                goal.status = _weighted(r, {"open": 30, "in_progress": 50, "achieved": 20})
-                if goal.status == "achieved":
-                    goal.attainment_note = r.choice(texts.ATTAINMENT_NOTES["achieved"])
-            db.session.add(goal)
+                goal["status"] = _weighted(r, {"open": 30, "in_progress": 50, "achieved": 20})
+                if goal["status"] == "achieved":
+                    goal["attainment_note"] = r.choice(texts.ATTAINMENT_NOTES["achieved"])
             goals.append((goal, code))
         return goals
 
     @staticmethod
     def _closure_from_goals(goals) -> str:
-        statuses = {goal.status for goal, _ in goals}
+        statuses = {goal["status"] for goal, _ in goals}
         if statuses == {"achieved"}:
             return "goals_reached"
         if statuses & {"achieved", "partly_achieved"}:
@@ -850,15 +1352,15 @@ class DemoGenerator:
             else {"achieved": 50, "partly_achieved": 25, "not_achieved": 13, "dropped": 12}
         )
         for goal, _code in goals:
-            goal.status = _weighted(r, weights)
-            goal.attainment_note = r.choice(texts.ATTAINMENT_NOTES[goal.status])
+            goal["status"] = _weighted(r, weights)
+            goal["attainment_note"] = r.choice(texts.ATTAINMENT_NOTES[goal["status"]])
 
     def _measures(self, case, goal, code, state, activity_end, r) -> None:
         types = self.refs.measure_types.get(code) or [
             (None, "Unterstützung durch das Fallmanagement")
         ]
         agencies = self.refs.agencies.get(code) or []
-        start = goal.agreed_on or self.today
+        start = goal["agreed_on"] or self.today
         for _ in range(r.randint(1, 2 if state == "planning" else 3)):
             type_id, type_name = r.choice(types)
             responsible = _weighted(
@@ -870,12 +1372,12 @@ class DemoGenerator:
                     agency_id = r.choice(agencies)[0]
                 else:
                     responsible = "case_manager"
-            due_on = _between(r, start + timedelta(days=7), goal.target_date)
+            due_on = _between(r, start + timedelta(days=7), goal["target_date"])
             status, done_on = "planned", None
             if state in ("active", "on_hold"):
                 status = (
                     "done"
-                    if goal.status == "achieved"
+                    if goal["status"] == "achieved"
                     else _weighted(r, {"done": 35, "in_progress": 35, "planned": 30})
                 )
             elif state in FINAL_STATES:
@@ -884,25 +1386,23 @@ class DemoGenerator:
                     "partly_achieved": r.choice(("done", "not_done")),
                     "not_achieved": r.choice(("not_done", "cancelled")),
                     "dropped": "cancelled",
-                }[goal.status]
+                }[goal["status"]]
             if status == "done":
                 done_on = _between(r, start, min(due_on, activity_end))
-            db.session.add(
-                Measure(
-                    case=case,
-                    goal=goal,
-                    authority_id=case.authority_id,
-                    measure_type_id=type_id,
-                    description=type_name,
-                    responsible=responsible,
-                    agency_id=agency_id,
-                    due_on=due_on,
-                    status=status,
-                    done_on=done_on,
-                )
+            case.batch.add(
+                "measure",
+                case_id=case.id,
+                goal_id=goal["id"],
+                measure_type_id=type_id,
+                description=type_name,
+                responsible=responsible,
+                agency_id=agency_id,
+                due_on=due_on,
+                status=status,
+                done_on=done_on,
             )
 
-    def _referrals(self, case, goals, state, activity_end, r) -> list[Referral]:
+    def _referrals(self, case, goals, state, activity_end, r) -> list[dict]:
         referrals = []
         for goal, code in goals:
             agencies = self.refs.agencies.get(code)
@@ -923,52 +1423,52 @@ class DemoGenerator:
                         "rejected": 10,
                     },
                 )
-            referral = Referral(
-                case=case,
-                goal=goal,
-                authority_id=case.authority_id,
+            referral = case.batch.add(
+                "referral",
+                case_id=case.id,
+                goal_id=goal["id"],
                 agency_id=agency_id,
                 need_area_id=self.refs.need_areas[code],
                 reason=texts.REFERRAL_REASONS.get(code, "Vermittlung") + ".",
                 status=status,
             )
             if status != "draft":
-                base = goal.agreed_on or case.opened_on
-                referral.sent_on = _between(
+                base = goal["agreed_on"] or case.opened_on
+                sent_on = _between(
                     r, base + timedelta(days=1), min(base + timedelta(days=25), activity_end)
                 )
-                referral.follow_up_on = referral.sent_on + timedelta(days=14)
+                referral["sent_on"] = sent_on
+                referral["follow_up_on"] = sent_on + timedelta(days=14)
             if status in ("accepted", "in_progress", "completed", "rejected"):
-                referral.answered_on = _between(
+                referral["answered_on"] = _between(
                     r,
-                    referral.sent_on + timedelta(days=2),
-                    min(referral.sent_on + timedelta(days=30), activity_end),
+                    referral["sent_on"] + timedelta(days=2),
+                    min(referral["sent_on"] + timedelta(days=30), activity_end),
                 )
             if status == "rejected":
-                referral.rejection_reason = r.choice(texts.REJECTION_REASONS)
+                referral["rejection_reason"] = r.choice(texts.REJECTION_REASONS)
             if status == "completed":
-                referral.outcome_note = r.choice(texts.REFERRAL_OUTCOMES)
-            db.session.add(referral)
+                referral["outcome_note"] = r.choice(texts.REFERRAL_OUTCOMES)
             referrals.append(referral)
         return referrals
 
-    def _consent_for_referrals(self, client, referrals, opened, r) -> None:
+    def _agencies_of(self, referrals: list[dict]) -> list[int]:
+        """The agencies of ``referrals``, each once, in order."""
+        return list(dict.fromkeys(ref["agency_id"] for ref in referrals))
+
+    def _consent_for_referrals(self, case, referrals, opened, r) -> None:
         """Every referral beyond a draft rests on a consent naming its agency."""
-        sent = [ref for ref in referrals if ref.status != "draft"]
+        sent = [ref for ref in referrals if ref["status"] != "draft"]
         if not sent:
             return
-        first = min(ref.sent_on for ref in sent)
-        agencies = []
-        for ref in sent:
-            agency = db.session.get(Agency, ref.agency_id)
-            if agency not in agencies:
-                agencies.append(agency)
+        first = min(ref["sent_on"] for ref in sent)
+        agencies = self._agencies_of(sent)
         given_on = _between(r, max(opened, first - timedelta(days=10)), first)
-        consent = Consent(
-            client=client,
-            authority_id=client.authority_id,
+        consent = case.batch.add(
+            "consent",
+            client_id=case.client["id"],
             purpose="Weitergabe der für die Vermittlung nötigen Daten an: "
-            + ", ".join(a.name for a in agencies),
+            + ", ".join(self.refs.agency_names[a] for a in agencies),
             data_categories=(
                 "Stammdaten, Kontaktdaten, Aufenthaltsstatus, Sprachkenntnisse, Bedarfe und Ziele"
             ),
@@ -976,12 +1476,12 @@ class DemoGenerator:
             form=_weighted(r, {"written": 70, "electronic": 20, "verbal": 10}),
             valid_until=given_on + timedelta(days=730),
         )
-        consent.recipient_agencies.extend(agencies)
-        db.session.add(consent)
+        for agency_id in agencies:
+            case.batch.link(consent_agency, consent_id=consent["id"], agency_id=agency_id)
         for ref in sent:
-            ref.consent = consent
+            ref["consent_id"] = consent["id"]
 
-    def _share(self, case, client, plan, start, worker, r) -> None:
+    def _share(self, case, plan, start, worker, r) -> None:
         """Some open cases are shared with the partner office of the same place."""
         if r.random() > 0.15:
             return
@@ -995,32 +1495,30 @@ class DemoGenerator:
         if not partners:
             return
         partner = partners[0]
-        consent = Consent(
-            client=client,
-            authority_id=client.authority_id,
+        consent = case.batch.add(
+            "consent",
+            client_id=case.client["id"],
             purpose=f"Austausch mit {partner.name} im Rahmen des Case Managements",
             data_categories="Stammdaten, Aufenthaltsstatus, Bedarfe, Ziele und Maßnahmen",
             given_on=start,
             form="written",
             valid_until=self.today + timedelta(days=r.randint(60, 365)),  # still valid
         )
-        consent.recipient_authorities.append(db.session.get(Authority, partner.id))
-        db.session.add(consent)
-        db.session.add(
-            CaseShare(
-                case=case,
-                owner_authority_id=case.authority_id,
-                authority_id=partner.id,
-                consent=consent,
-                access=_weighted(r, {"read": 70, "write": 30}),
-                granted_by_id=worker.id,
-                granted_on=start,
-            )
+        case.batch.link(consent_authority, consent_id=consent["id"], authority_id=partner.id)
+        case.batch.add(
+            "case_share",
+            case_id=case.id,
+            owner_authority_id=plan.authority.id,
+            authority_id=partner.id,
+            consent_id=consent["id"],
+            access=_weighted(r, {"read": 70, "write": 30}),
+            granted_by_id=worker.id,
+            granted_on=start,
         )
 
     # -- contacts, conferences, evaluation --------------------------------------------
 
-    def _activities(self, case, profile, plan, state, start, end, r) -> list[Activity]:
+    def _activities(self, case, profile, plan, state, start, end, r) -> list[dict]:
         low, high = {
             "intake": (1, 2),
             "planning": (2, 4),
@@ -1032,15 +1530,6 @@ class DemoGenerator:
         }[state]
         count = r.randint(low, high)
         days = sorted(_between(r, start, end) for _ in range(count - 1))
-        durations = {
-            "meeting": (30, 90),
-            "phone": (5, 30),
-            "video": (20, 60),
-            "email": (5, 15),
-            "letter": (10, 20),
-            "home_visit": (45, 120),
-            "accompaniment": (60, 240),
-        }
         counselling = plan.authority.kind == "integration_office"
         activities = []
         for number, occurred_on in enumerate([start, *days]):
@@ -1060,7 +1549,7 @@ class DemoGenerator:
                     },
                 )
             )
-            low_m, high_m = durations[kind]
+            low_m, high_m = ACTIVITY_MINUTES[kind]
             duration = 5 * r.randint(low_m // 5, high_m // 5)
             spoken = kind in ("meeting", "phone", "video", "home_visit", "accompaniment")
             confidential = counselling and number > 0 and r.random() < 0.12
@@ -1071,47 +1560,46 @@ class DemoGenerator:
                     texts.CONFIDENTIAL_SUMMARIES if confidential else texts.ACTIVITY_SUMMARIES[kind]
                 )
             )
-            activity = Activity(
-                case=case,
-                authority_id=case.authority_id,
-                occurred_on=occurred_on,
-                kind=kind,
-                duration_minutes=duration,
-                interpreter_used=bool(profile.interpreter and spoken and r.random() < 0.7),
-                summary=summary,
-                confidential=confidential,
+            activities.append(
+                case.batch.add(
+                    "activity",
+                    case_id=case.id,
+                    occurred_on=occurred_on,
+                    kind=kind,
+                    duration_minutes=duration,
+                    interpreter_used=bool(profile.interpreter and spoken and r.random() < 0.7),
+                    summary=summary,
+                    confidential=confidential,
+                )
             )
-            db.session.add(activity)
-            activities.append(activity)
         return activities
 
     def _conference(self, case, sent, end, r) -> None:
-        agencies = []
-        for ref in sent:
-            agency = db.session.get(Agency, ref.agency_id)
-            if agency not in agencies:
-                agencies.append(agency)
-        first = min(ref.sent_on for ref in sent)
-        conference = CaseConference(
-            case=case,
-            authority_id=case.authority_id,
+        agencies = self._agencies_of(sent)
+        first = min(ref["sent_on"] for ref in sent)
+        conference = case.batch.add(
+            "case_conference",
+            case_id=case.id,
             held_on=_between(r, first, end),
-            participants_note="Klient:in, Fallmanagement, " + ", ".join(a.name for a in agencies),
+            participants_note="Klient:in, Fallmanagement, "
+            + ", ".join(self.refs.agency_names[a] for a in agencies),
             results=r.choice(texts.CONFERENCE_TEXTS["results"]),
             agreed_actions=r.choice(texts.CONFERENCE_TEXTS["agreed_actions"]),
         )
-        conference.agencies.extend(agencies)
-        db.session.add(conference)
+        for agency_id in agencies:
+            case.batch.link(
+                case_conference_agency, case_conference_id=conference["id"], agency_id=agency_id
+            )
 
     def _evaluation(self, case, goals, activities, evaluated_on, closure_code, r) -> None:
         scores = {"achieved": 5, "partly_achieved": 3, "not_achieved": 1, "dropped": 2}
-        values = [scores.get(goal.status, 3) for goal, _ in goals] or [3]
+        values = [scores.get(goal["status"], 3) for goal, _ in goals] or [3]
         success = max(1, min(5, round(sum(values) / len(values))))
         jointly = closure_code not in ("moved_away", "no_contact")
         satisfaction = None
         if jointly and r.random() < 0.9:
             satisfaction = max(1, min(5, success + r.choice((-1, 0, 0, 1))))
-        effort = sum(a.duration_minutes for a in activities)
+        effort = sum(a["duration_minutes"] for a in activities)
         expected = 180 * max(1, len(goals))
         assessment = (
             "lower"
@@ -1120,50 +1608,39 @@ class DemoGenerator:
             if effort > 1.4 * expected
             else "as_expected"
         )
-        db.session.add(
-            Evaluation(
-                case=case,
-                authority_id=case.authority_id,
-                evaluated_on=evaluated_on,
-                jointly_with_client=jointly,
-                effort_minutes=effort,
-                effort_assessment=assessment,
-                success_rating=success,
-                client_satisfaction=satisfaction,
-                client_view=r.choice(texts.EVALUATION_TEXTS["client_view"]) if jointly else None,
-                caseworker_view=r.choice(texts.EVALUATION_TEXTS["caseworker_view"]),
-                lessons=r.choice(texts.EVALUATION_TEXTS["lessons"]),
-            )
+        case.batch.add(
+            "evaluation",
+            case_id=case.id,
+            evaluated_on=evaluated_on,
+            jointly_with_client=jointly,
+            effort_minutes=effort,
+            effort_assessment=assessment,
+            success_rating=success,
+            client_satisfaction=satisfaction,
+            client_view=r.choice(texts.EVALUATION_TEXTS["client_view"]) if jointly else None,
+            caseworker_view=r.choice(texts.EVALUATION_TEXTS["caseworker_view"]),
+            lessons=r.choice(texts.EVALUATION_TEXTS["lessons"]),
         )
 
     def _tick_checklist(self, case, r, worker) -> None:
-        share = {
-            "intake": 0.25,
-            "planning": 0.5,
-            "active": 0.65,
-            "on_hold": 0.6,
-            "evaluation": 0.85,
-            "closed": 1.0,
-            "declined": 0.25,
-        }[case.status]
-        # The items open_case and record_needs copied in, not yet written (the session
-        # holds only this case's new rows: the previous case was flushed).
+        share = TICKED_SHARE[case.status]
+        # The general process first, then by need area, each in the order of its template.
         items = sorted(
-            (o for o in db.session.new if isinstance(o, CaseChecklistItem) and o.case is case),
-            key=lambda i: (i.need_area_id is not None, i.need_area_id or 0, i.position),
+            case.items,
+            key=lambda i: (i["need_area_id"] is not None, i["need_area_id"] or 0, i["position"]),
         )
         groups: dict = {}
         for item in items:
-            groups.setdefault(item.need_area_id, []).append(item)
+            groups.setdefault(item["need_area_id"], []).append(item)
         end = case.closed_on or self.today
         for group in groups.values():
             for item in group[: math.ceil(share * len(group))]:
                 day = _between(r, case.intake_on or case.opened_on, end)
                 moment = time(r.randint(8, 16), r.choice((0, 15, 30, 45)), tzinfo=LOCAL_TZ)
-                item.done_at = datetime.combine(day, moment)
-                item.done_by_id = worker.id
+                item["done_at"] = datetime.combine(day, moment)
+                item["done_by_id"] = worker.id
 
-    def _issue(self, case, r, number: int) -> None:
+    def _issue(self, case, r, number: int, batch: _Batch) -> None:
         code, title, description = texts.STRUCTURAL_ISSUES[number]
         status = _weighted(
             r,
@@ -1175,21 +1652,17 @@ class DemoGenerator:
                 "rejected": 10,
             },
         )
-        db.session.add(
-            StructuralIssue(
-                authority_id=case.authority_id,
-                need_area_id=self.refs.need_areas.get(code),
-                case=case if r.random() < 0.6 else None,
-                title=title,
-                description=description,
-                reported_on=_between(
-                    r, case.intake_on or case.opened_on, case.closed_on or self.today
-                ),
-                status=status,
-                steering_note=texts.ISSUE_STEERING_NOTES.get(status),
-            )
+        batch.add(
+            "structural_issue",
+            need_area_id=self.refs.need_areas.get(code),
+            case_id=case.id if r.random() < 0.6 else None,
+            title=title,
+            description=description,
+            reported_on=_between(r, case.intake_on or case.opened_on, case.closed_on or self.today),
+            status=status,
+            steering_note=texts.ISSUE_STEERING_NOTES.get(status),
         )
-        self.summary.issues += 1
+        batch.issues += 1
 
 
 def generate_demo(
@@ -1199,12 +1672,23 @@ def generate_demo(
     reference_date: date = DEMO_REFERENCE_DATE,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    ahead: bool | None = None,
+    writers: int | None = None,
 ) -> DemoSummary:
     """Create ``cases`` demo cases; commits every ``batch_size`` cases and at the end.
 
     Needs the reference data (``flask seed reference``) and an explicit scope around it
-    (``unscoped(...)``); each case is written under its caseworker's identity.
+    (``unscoped(...)``); each row is authored by its case's caseworker. A single batch is
+    written in the caller's transaction; with more, what the caller has pending is committed
+    with (PostgreSQL: before) the first batch. ``progress`` is called with (cases written,
+    cases in all) after each batch (``terminal_progress`` gives a progress bar).
+
+    ``ahead`` (default on) generates the next batch in a helper thread; ``writers`` is the
+    number of PostgreSQL connections writing batches side by side (default
+    ``POSTGRES_WRITERS``). Neither changes the data: the same seed gives the same rows.
     """
     if cases < 1:
         raise DemoError("Die Anzahl der Fälle muss mindestens 1 sein.")
-    return DemoGenerator(cases, seed, reference_date).run(batch_size, progress)
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    return DemoGenerator(cases, seed, reference_date).run(batch_size, progress, ahead, writers)

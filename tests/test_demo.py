@@ -1,7 +1,11 @@
 """``flask seed demo`` and ``flask seed first-run``: consistent, deterministic demo data."""
 
+import io
+import re
 import stat
+import threading
 from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +16,16 @@ from models import (
     Authority,
     Case,
     CaseChecklistItem,
+    CaseConference,
     CaseShare,
     Client,
+    Consent,
     Evaluation,
     Goal,
     HouseholdMember,
+    Measure,
     Need,
+    NumberSequence,
     Referral,
     StructuralIssue,
     User,
@@ -25,7 +33,8 @@ from models import (
 )
 from models.choices import CASE_STATUS
 from models.scoping import unscoped
-from seed.demo import generate_demo
+from seed.demo import DemoGenerator, generate_demo, terminal_progress
+from services.cases import open_case, register_client
 from tests.conftest import clean_database
 
 AFTER_PLANNING = ("planning", "active", "on_hold", "evaluation", "closed")
@@ -91,9 +100,10 @@ def test_demo_is_deterministic(app, runner, reference):
     assert {row[4:6] for row in other} != {row[4:6] for row in first}
 
 
-def test_batch_size_does_not_change_the_data(app, reference):
+def test_batch_size_and_helper_thread_do_not_change_the_data(app, reference):
     with app.app_context(), unscoped("test demo"):
-        summary = generate_demo(9, 11, batch_size=4)
+        # Small batches, each generated in the helper thread while the one before is written.
+        summary = generate_demo(9, 11, batch_size=4, ahead=True)
         assert summary.cases == 9
         # Committed and emptied after every batch.
         assert not db.session.new
@@ -104,7 +114,7 @@ def test_batch_size_does_not_change_the_data(app, reference):
         from seed.loader import load_reference
 
         load_reference()
-        generate_demo(9, 11, batch_size=500)
+        generate_demo(9, 11, batch_size=500, ahead=False)
     assert demo_fingerprint(app) == batched
 
 
@@ -194,6 +204,141 @@ def test_demo_cases_are_consistent_with_their_state(app, runner, reference):
         family_names = {c.client.family_name for c in cases}
         for issue in issues:
             assert not any(name in issue.title + issue.description for name in family_names)
+
+
+NUMBER = re.compile(r"^(?P<prefix>.+?)-(?P<case>F-)?(?P<year>\d{4})-(?P<n>\d{5})$")
+
+
+def test_numbers_are_consecutive_and_later_numbers_continue(app, runner, reference):
+    run_demo(runner, "--cases", "14", "--random-seed", "5")
+    with app.app_context(), unscoped("test check"):
+        prefixes = {
+            authority_id: prefix
+            for authority_id, prefix in db.session.execute(
+                select(Authority.id, Authority.case_number_prefix)
+            )
+        }
+        numbers = {}
+        for kind, model in (("client", Client), ("case", Case)):
+            for authority_id, number in db.session.execute(
+                select(model.authority_id, model.number)
+            ):
+                match = NUMBER.match(number)
+                assert match, number
+                assert match["prefix"] == prefixes[authority_id], number
+                assert bool(match["case"]) == (kind == "case"), number
+                key = (authority_id, kind, int(match["year"]))
+                numbers.setdefault(key, []).append(int(match["n"]))
+        counters = {
+            (s.authority_id, s.kind, s.year): s.last_value
+            for s in db.session.scalars(select(NumberSequence))
+        }
+        # Each counter handed out 1..n without gaps or duplicates, and stands at n.
+        assert counters == {key: len(values) for key, values in numbers.items()}
+        for values in numbers.values():
+            assert sorted(values) == list(range(1, len(values) + 1))
+
+        # The application numbers (and keys) the next client after the demo's.
+        (authority_id, _kind, year), last = next(
+            (key, value) for key, value in counters.items() if key[1] == "client"
+        )
+        client = register_client(
+            Client(family_name="Neu", given_names="Nora"), authority_id, date(year, 6, 1)
+        )
+        db.session.add(client)
+        db.session.flush()
+        assert client.number == f"{prefixes[authority_id]}-{year}-{last + 1:05d}"
+        case = open_case(Case(client=client, opened_on=date(year, 6, 1)))
+        db.session.flush()
+        assert case.id > 0
+        db.session.rollback()
+
+
+# Every part names its case, and carries the case's authority and caseworker as author.
+CASE_PARTS = (
+    Need,
+    Goal,
+    Measure,
+    Referral,
+    Activity,
+    CaseConference,
+    CaseChecklistItem,
+    Evaluation,
+)
+
+
+def test_parts_carry_their_cases_authority_and_author(app, runner, reference):
+    run_demo(runner, "--cases", "14", "--random-seed", "3")
+    with app.app_context(), unscoped("test check"):
+        for model in CASE_PARTS:
+            rows = db.session.execute(
+                select(
+                    model.authority_id, model.created_by_id, Case.authority_id, Case.caseworker_id
+                ).join(Case, Case.id == model.case_id)
+            ).all()
+            assert rows, model.__name__
+            for part_authority, author, case_authority, caseworker in rows:
+                assert part_authority == case_authority, model.__name__
+                assert author == caseworker, model.__name__
+        for model in (HouseholdMember, Consent):
+            assert (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(model)
+                    .join(Client, Client.id == model.client_id)
+                    .where(model.authority_id != Client.authority_id)
+                )
+                == 0
+            )
+        cases = db.session.scalars(select(Case)).all()
+        assert all(c.created_by_id == c.caseworker_id for c in cases)
+        assert all(c.client.created_by_id == c.caseworker_id for c in cases)
+
+
+def test_progress_is_reported_after_each_batch(app, reference):
+    calls = []
+    with app.app_context(), unscoped("test demo"):
+        generate_demo(5, 1, batch_size=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(2, 5), (4, 5), (5, 5)]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    with terminal_progress(5, stream=io.StringIO()) as advance:
+        assert advance is None  # logs stay clean
+    terminal = FakeTerminal()
+    with terminal_progress(5, stream=terminal) as advance:
+        advance(2, 5)
+        advance(5, 5)
+    assert "Demodaten" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
+
+
+def test_a_failing_batch_stops_the_helper_thread_and_keeps_the_batches_before(
+    app, reference, monkeypatch
+):
+    built = []
+    tick = DemoGenerator._tick_checklist
+
+    def tick_until_the_fifth(self, case, r, worker):
+        built.append(case)
+        if len(built) == 5:
+            raise RuntimeError("boom")
+        tick(self, case, r, worker)
+
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick_until_the_fifth)
+    with app.app_context(), unscoped("test demo"):
+        with pytest.raises(RuntimeError, match="boom"):
+            generate_demo(9, 2, batch_size=2, ahead=True)
+        db.session.rollback()
+        assert not any(t.name == "demo-generator" for t in threading.enumerate())
+        # The first two batches were committed; the failing one wrote nothing.
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 4
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 4
 
 
 def test_demo_has_family_reunification_and_children_needing_places(app, runner, reference):
