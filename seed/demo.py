@@ -35,24 +35,25 @@ from __future__ import annotations
 import contextlib
 import importlib
 import itertools
-import json
 import math
+import multiprocessing
 import operator
+import pickle
 import queue
 import random
 import sys
 import threading
 import unicodedata
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import click
-from sqlalchemy import JSON, Table, insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from models import (
     AccessRoute,
@@ -95,7 +96,8 @@ DEFAULT_CASES = 30
 DEFAULT_SEED = 42
 BATCH_SIZE = 2000
 SQLITE_CACHE_KIB = 128 * 1024  # while a batch is written
-POSTGRES_WRITERS = 2  # connections writing batches side by side
+BULK_CASES = 5000  # from this many cases: one transaction, keys or indexes built at its end
+AHEAD_MODES = ("process", "thread", "off")  # where the next batch is generated
 
 STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
 STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
@@ -265,6 +267,19 @@ def _gendered(family: str, nationality: str, gender: str) -> str:
     return family
 
 
+class _Random(random.Random):
+    """``random.Random`` with cheaper ``randint`` and ``choice``: one ``random()`` call each
+    instead of ``randrange``'s rejection sampling on ``getrandbits`` (about 4 µs a call, a
+    quarter of the generator's time at 100,000 cases). The bias of ``int(random() * n)`` is
+    below 2**-40 for the small ranges drawn here; the draws stay deterministic per seed."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+
 class _Names:
     """Plausible names per nationality, from Faker where it has a fitting locale."""
 
@@ -420,6 +435,16 @@ class _Keys:
         self.sequences = engine.dialect.name == "postgresql"
         self._free: dict[str, Iterator[int]] = {name: iter(()) for name in KEYED}
         self._block = dict.fromkeys(KEYED, self.FIRST_BLOCK // 2)
+        if self.sequences:
+            # Named once, here: ``nextval`` on the sequence itself then needs no lock on its
+            # table (which a bulk load holds exclusively, see ``_write_in_one_transaction``).
+            with engine.connect() as conn:
+                self._sequence = {
+                    name: conn.execute(
+                        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{name}"'}
+                    ).scalar_one()
+                    for name in KEYED
+                }
 
     def catch_up(self) -> None:
         """SQLite: continue after the largest id of each table."""
@@ -442,11 +467,8 @@ class _Keys:
         with self.engine.connect() as conn:
             keys = (
                 conn.execute(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
-                        "FROM generate_series(1, :n)"
-                    ),
-                    {"t": f'"{name}"', "n": size},
+                    text("SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)"),
+                    {"s": self._sequence[name], "n": size},
                 )
                 .scalars()
                 .all()
@@ -496,9 +518,21 @@ class _Batch:
         self.owned: dict = {}
         self.by_status: Counter = Counter()
         self.cases = self.issues = 0
+        self.prepared = False  # values converted for the driver (``_Writer.prepare``)
 
     def counts(self) -> tuple[int, Counter, int]:
         return self.cases, self.by_status, self.issues
+
+    # A batch built in the generator process travels to the writer by pickle: its rows, the
+    # numbers still to assign (they name rows of the same pickle, so they stay the same dicts)
+    # and its counts; the keys and row templates stay behind.
+    _TRAVELS = ("now", "rows", "numbered", "by_status", "cases", "issues", "prepared")
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self._TRAVELS}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def start_case(self, plan: Plan, worker_id: int) -> None:
         """What every row of the next case carries: its authority and its author."""
@@ -544,19 +578,52 @@ class _Writer:
     """Writes a batch on a connection: its numbers (unless reserved already), then one bulk
     statement per table, parents first. The caller commits.
 
-    PostgreSQL: ``COPY ... FROM STDIN``; SQLite: the driver's ``executemany``, with the values
-    converted by SQLAlchemy's own bind processors (memoised: most values repeat). Both skip
-    SQLAlchemy's per-row parameter handling, which cost more than the database's work
-    (``bench/demo.py``); other databases get a Core ``insert(table)`` executemany.
+    PostgreSQL: binary ``COPY ... FROM STDIN`` (psycopg adapts the values, typed from the
+    columns); SQLite: the driver's ``executemany``, with the values converted beforehand by
+    SQLAlchemy's own bind processors (``prepare``, memoised: most values repeat; done in the
+    generator process where there is one). Both skip SQLAlchemy's per-row parameter handling.
+    Measured at 10,000 cases: on PostgreSQL a Core ``insert(table)`` executemany (psycopg's
+    pipelined executemany) took 1.6 times as long to write as ``COPY``; on SQLite
+    SQLAlchemy's per-row work cost about as much CPU as SQLite's own. Other databases get the
+    Core executemany.
     """
 
     def __init__(self, prefixes: dict[int, str], dialect):
         self.prefixes = prefixes
         self.dialect = dialect
 
+    def prepare(self, batch: _Batch) -> _Batch:
+        """SQLite: convert the values as SQLAlchemy would bind them (dates to ISO text, JSON
+        to text); other databases take them as they are. Converts in place, once."""
+        if batch.prepared or self.dialect.name != "sqlite":
+            return batch
+        for table in TABLES:
+            rows = batch.rows[table.name]
+            if not rows:
+                continue
+            for key in rows[0]:
+                impl = table.c[key].type.dialect_impl(self.dialect)
+                process = impl.bind_processor(self.dialect)
+                if process is None:
+                    continue
+                seen: dict = {}  # most values repeat (dates, flags, the batch's timestamp)
+                for row in rows:
+                    value = row[key]
+                    if value is None:
+                        continue
+                    try:
+                        row[key] = seen[value]
+                    except KeyError:
+                        row[key] = seen[value] = process(value)
+                    except TypeError:  # not hashable (JSON)
+                        row[key] = process(value)
+        batch.prepared = True
+        return batch
+
     def write(self, batch: _Batch, conn) -> None:
         if batch.numbered:
             batch.assign_numbers(conn, self.prefixes)
+        self.prepare(batch)
         driver = conn.connection.driver_connection
         with self._page_cache(driver):
             for table in TABLES:
@@ -585,71 +652,223 @@ class _Writer:
         finally:
             driver.execute(f"PRAGMA cache_size = {int(before)}")
 
-    @staticmethod
-    def _copy(driver, table: Table, rows: list[dict]) -> None:
+    def _copy(self, driver, table: Table, rows: list[dict]) -> None:
         columns = list(rows[0])
-        for key in columns:
-            if isinstance(table.c[key].type, JSON):
-                for row in rows:  # the rows are written once, then dropped
-                    row[key] = json.dumps(row[key])
+        types = [
+            table.c[key].type.compile(dialect=self.dialect).split("(")[0].lower() for key in columns
+        ]
         values = operator.itemgetter(*columns)
         names = ", ".join(f'"{key}"' for key in columns)
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-        ):
+        statement = f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)'
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(values(row))
 
-    def _executemany(self, driver, table: Table, rows: list[dict]) -> None:
+    @staticmethod
+    def _executemany(driver, table: Table, rows: list[dict]) -> None:
         columns = list(rows[0])
-        for key in columns:
-            process = table.c[key].type.dialect_impl(self.dialect).bind_processor(self.dialect)
-            if process is None:
-                continue
-            seen: dict = {}  # most values repeat (dates, flags, the batch's timestamp)
-            for row in rows:  # the rows are written once, then dropped
-                value = row[key]
-                if value is None:
-                    continue
-                try:
-                    row[key] = seen[value]
-                except KeyError:
-                    row[key] = seen[value] = process(value)
-                except TypeError:  # not hashable (JSON)
-                    row[key] = process(value)
         names = ", ".join(f'"{key}"' for key in columns)
         marks = ", ".join("?" * len(columns))
         statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 (names from metadata)
         driver.executemany(statement, map(operator.itemgetter(*columns), rows))
 
 
-def _write_in_parallel(batches: Iterator[_Batch], writer: _Writer, engine, writers: int):
-    """PostgreSQL: write ``writers`` batches at a time, each on its own connection and in its
-    own transaction. Most of the server's work is checking foreign keys, one row at a time;
-    two backends do it on two cores. Batches are independent (no row names another batch's
-    rows), so they may commit in any order; a failure keeps the batches committed so far.
-    Yields each batch's counts, in order."""
+def _foreign_keys(conn) -> list[tuple[str, str, str]]:
+    """PostgreSQL: the foreign keys of the tables the generator writes, as (table, name,
+    definition), definitions as ``pg_get_constraintdef`` gives them back."""
+    return [
+        tuple(row)
+        for row in conn.execute(
+            text(
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c WHERE c.contype = 'f' "
+                "AND c.conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY c.conname"
+            ),
+            {"tables": [f'"{table.name}"' for table in TABLES]},
+        )
+    ]
 
-    def write(batch: _Batch):
-        with engine.begin() as conn:  # begun explicitly: COPY goes past SQLAlchemy
-            writer.write(batch, conn)
-        return batch.counts()
 
-    with ThreadPoolExecutor(writers, thread_name_prefix="demo-writer") as pool:
-        pending: deque = deque()
+def _secondary_indexes(driver) -> list[tuple[str, str]]:
+    """SQLite: the indexes of the tables the generator writes that no constraint needs (not
+    unique, not a key), as (name, ``CREATE INDEX`` statement)."""
+    marks = ", ".join("?" * len(TABLES))
+    query = (
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608 (placeholders only)
+        f"AND sql NOT LIKE 'CREATE UNIQUE %' AND tbl_name IN ({marks}) ORDER BY name"
+    )
+    return driver.execute(query, [table.name for table in TABLES]).fetchall()
+
+
+def _write_in_one_transaction(batches: Iterator[_Batch], writer: _Writer, conn):
+    """Large runs: every batch in the transaction of ``conn``, with what costs most per row
+    set aside for the load and built again at its end, all at once, as a database's own
+    restore does (PostgreSQL's "Populating a Database" advice):
+
+    - PostgreSQL: the foreign keys of the written tables. Row by row, their checks are most
+      of the server's work (one query per key and row, some seven per checklist item) and
+      grow slower as the tables outgrow the buffer cache: 100,000 cases took 750 s with
+      them. Created again, each is checked by one query over all rows.
+    - SQLite: the secondary indexes of the written tables (not the unique ones, nor keys):
+      about ten per row, a third of the writing time; ``CREATE INDEX`` sorts once instead.
+
+    Nothing is committed here: the caller commits, and a failure, a bad key included,
+    leaves the database as it was, indexes and keys with it. Meanwhile the written tables
+    are locked for other sessions; on PostgreSQL, if another session holds a lock there, the
+    run stops at once instead of waiting. Yields each batch's counts."""
+    if conn.dialect.name == "postgresql":
+        restore = _set_keys_aside(conn)
+    elif conn.dialect.name == "sqlite":
+        restore = _set_indexes_aside(conn)
+    else:
+        restore = None
+    for batch in batches:
+        writer.write(batch, conn)
+        yield batch.counts()
+        del batch
+    if restore:
+        restore()
+
+
+def _postgres_indexes(conn) -> list[tuple[str, str]]:
+    """PostgreSQL: the secondary indexes of the tables the generator writes (not unique,
+    not a key), as (name, ``CREATE INDEX`` statement)."""
+    return [
+        tuple(row)
+        for row in conn.execute(
+            text(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i WHERE NOT i.indisunique AND NOT i.indisprimary "
+                "AND i.indrelid = ANY(CAST(:tables AS regclass[])) ORDER BY 1"
+            ),
+            {"tables": [f'"{table.name}"' for table in TABLES]},
+        )
+    ]
+
+
+def _set_keys_aside(conn) -> Callable[[], None]:
+    conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+    try:
+        keys = _foreign_keys(conn)
+        for table, name, _definition in keys:
+            conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        indexes = _postgres_indexes(conn)
+        for name, _definition in indexes:
+            conn.execute(text(f"DROP INDEX {name}"))
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise DemoError(
+                "Die Falltabellen sind gerade in Benutzung (offene Transaktionen anderer "
+                "Verbindungen). Bitte später erneut versuchen; es wurde nichts geändert."
+            ) from exc
+        raise
+    conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+
+    def restore() -> None:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # for the sorts
+        for _name, definition in indexes:
+            conn.execute(text(definition))
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))  # for the checks' hash joins
+        for table, name, definition in keys:
+            conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+        # Fresh statistics, so the first queries on the new rows are planned for their size.
+        conn.execute(text("ANALYZE " + ", ".join(f'"{table.name}"' for table in TABLES)))
+
+    return restore
+
+
+def _set_indexes_aside(conn) -> Callable[[], None]:
+    driver = conn.connection.driver_connection
+    if not driver.in_transaction:
+        # The driver starts a transaction only before a write; DDL would commit on its own.
+        driver.execute("BEGIN")
+    indexes = _secondary_indexes(driver)
+    for name, _sql in indexes:
+        driver.execute(f'DROP INDEX "{name}"')
+
+    def restore() -> None:
+        settings = {
+            "cache_size": driver.execute("PRAGMA cache_size").fetchone()[0],
+            "threads": driver.execute("PRAGMA threads").fetchone()[0],
+        }
+        driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # for the sorts
+        driver.execute("PRAGMA threads = 2")  # helper threads for the sorts
         try:
-            for batch in batches:
-                pending.append(pool.submit(write, batch))
-                del batch
-                while len(pending) >= writers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            for _name, sql in indexes:
+                driver.execute(sql)
         finally:
-            for future in pending:
-                future.cancel()
+            for name, value in settings.items():
+                driver.execute(f"PRAGMA {name} = {int(value)}")
+
+    return restore
+
+
+def _in_a_process(items: Callable[[], Iterator[_Batch]], prepare, engine) -> Iterator[_Batch]:
+    """The batches of ``items()``, generated in a forked process while this one writes: the
+    generator and the database each get a core (a helper thread would share the GIL). Each
+    batch is prepared there (``_Writer.prepare``) and sent pickled through a pipe, whose
+    buffer holds back the generator: memory stays bounded. An exception there is raised
+    here; closing stops the process.
+
+    The child inherits the generator's state; it touches the database only on PostgreSQL,
+    for primary keys from the sequences, on connections of its own (``engine.dispose``)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def produce() -> None:
+        receive.close()
+        engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+        try:
+            for batch in items():
+                send.send_bytes(pickle.dumps(("batch", prepare(batch)), pickle.HIGHEST_PROTOCOL))
+            send.send_bytes(pickle.dumps(("done", None)))
+        except BaseException as exc:  # handed to the parent, which raises it
+            try:
+                message = pickle.dumps(("error", exc))
+            except Exception:  # noqa: BLE001 (an exception that does not pickle)
+                message = pickle.dumps(("error", RuntimeError(repr(exc))))
+            with contextlib.suppress(OSError):  # the parent is gone
+                send.send_bytes(message)
+        finally:
+            send.close()
+
+    process = context.Process(target=produce, name="demo-generator", daemon=True)
+    process.start()
+    send.close()
+    try:
+        while True:
+            try:
+                kind, value = pickle.loads(receive.recv_bytes())  # noqa: S301 (our own child)
+            except EOFError:
+                process.join()
+                raise DemoError(
+                    "Der Prozess, der die Demodaten erzeugt, ist unerwartet beendet worden "
+                    f"(Status {process.exitcode})."
+                ) from None
+            if kind == "done":
+                break
+            if kind == "error":
+                raise value
+            yield value
+            del value
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def _ahead_mode(ahead: str | None) -> str:
+    """``process`` where a fork is safe (Linux, this process has no other threads),
+    else ``thread``; an explicit choice is kept."""
+    if ahead is not None:
+        if ahead not in AHEAD_MODES:
+            raise ValueError(f"ahead must be one of {AHEAD_MODES}")
+        return ahead
+    forks = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+    return "process" if forks and threading.active_count() == 1 else "thread"
 
 
 def _ahead(items: Iterator[_Batch]) -> Iterator[_Batch]:
@@ -719,7 +938,7 @@ class DemoGenerator:
         self.n = cases
         self.seed = seed
         self.today = reference_date
-        self.rng = random.Random(seed)
+        self.rng = _Random(seed)
         self.names = _Names()
         self.summary = DemoSummary(seed=seed, reference_date=reference_date)
 
@@ -805,8 +1024,8 @@ class DemoGenerator:
         self,
         batch_size: int,
         progress: Callable[[int, int], None] | None,
-        ahead: bool | None = None,
-        writers: int | None = None,
+        ahead: str | None = None,
+        bulk: bool | None = None,
     ) -> DemoSummary:
         refs = _Refs.load()
         if not refs.authorities:
@@ -816,6 +1035,7 @@ class DemoGenerator:
             )
         if not refs.need_areas:
             raise DemoError("Es gibt keine aktiven Handlungsfelder; die Referenzdaten fehlen.")
+        mode = _ahead_mode(ahead)  # before any helper thread or connection of ours exists
         plans = self.plan(refs.authorities)
         self.pools = self.staff(refs.authorities, plans)
         self.summary.authorities = len({p.authority.id for p in plans})
@@ -825,47 +1045,41 @@ class DemoGenerator:
         keys = _Keys(engine)
         keys.catch_up()
         writer = _Writer({a.id: a.prefix for a in refs.authorities}, engine.dialect)
-        if ahead is None:
-            ahead = True
-        if writers is None:
-            writers = POSTGRES_WRITERS
-        if len(plans) <= batch_size or not keys.sequences:
-            # SQLite has one writer; a single batch (the first run's 30 cases) stays in the
-            # caller's transaction.
-            writers = 1
-        parallel = writers > 1
-        if parallel:
-            # The writers' own connections must see the staff accounts (and what the caller
-            # has written): commit them now, as the first batch would.
-            db.session.commit()
-        batches = self._batches(
-            plans,
-            slots,
-            batch_size,
-            keys,
-            catch_up=not ahead,
-            numbers=engine if parallel else None,
-            prefixes=writer.prefixes,
-        )
-        if ahead:
-            batches = _ahead(batches)
-        if parallel:
-            written = _write_in_parallel(batches, writer, engine, writers)
+        if bulk is None:
+            bulk = len(plans) >= BULK_CASES
+        if len(plans) <= batch_size:
+            mode = "off"  # one batch (the first run's 30 cases): nothing to overlap
+
+        def batches() -> Iterator[_Batch]:
+            return self._batches(plans, slots, batch_size, keys, catch_up=mode == "off")
+
+        if mode == "process":
+            produced = _in_a_process(batches, writer.prepare, engine)
+        elif mode == "thread":
+            produced = _ahead(batches())
         else:
-            written = self._write_in_session(batches, writer)
-        # On failure, closing stops the writers and the helper thread.
-        with contextlib.closing(batches), contextlib.closing(written):
+            produced = batches()
+        if bulk:
+            # One transaction, the staff accounts above included: all or nothing.
+            written = _write_in_one_transaction(produced, writer, db.session.connection())
+        else:
+            written = self._write_in_session(produced, writer)
+        # On failure, closing stops the generator's process or thread.
+        with contextlib.closing(produced), contextlib.closing(written):
             for cases, by_status, issues in written:
                 self.summary.cases += cases
                 self.summary.by_status.update(by_status)
                 self.summary.issues += issues
                 if progress:
                     progress(self.summary.cases, len(plans))
+        if bulk:
+            db.session.commit()
         db.session.expunge_all()  # the staff accounts loaded above; nothing else is held
         return self.summary
 
     @staticmethod
     def _write_in_session(batches, writer: _Writer):
+        """Each batch in a transaction of its own: a failure keeps the batches before."""
         for batch in batches:
             writer.write(batch, db.session.connection())
             db.session.commit()
@@ -873,27 +1087,21 @@ class DemoGenerator:
             yield batch.counts()
             del batch  # bounded memory: a batch is dropped once written
 
-    def _batches(
-        self, plans, slots, batch_size, keys, *, catch_up, numbers, prefixes
-    ) -> Iterator[_Batch]:
+    def _batches(self, plans, slots, batch_size, keys, *, catch_up) -> Iterator[_Batch]:
         """The batches of cases, generated one after another. They touch the database only
-        for keys and, if ``numbers`` (an engine) is given, to reserve their numbers in a
-        transaction of their own, in order, before parallel writers take them."""
+        for keys (``catch_up``: SQLite, counted on from the ids written so far)."""
         for start in range(0, len(plans), batch_size):
             if catch_up and start:
                 keys.catch_up()
             batch = _Batch(keys, utcnow())
             for position in range(start, min(start + batch_size, len(plans))):
                 self.build(plans[position], slots.get(position), batch)
-            if numbers is not None:
-                with numbers.begin() as conn:
-                    batch.assign_numbers(conn, prefixes)
             yield batch
 
     # -- one case ----------------------------------------------------------------------
 
     def build(self, plan: Plan, issue: int | None, batch: _Batch) -> None:
-        r = random.Random(plan.seed)
+        r = _Random(plan.seed)
         worker = r.choice(self.pools[plan.authority.id])
         batch.start_case(plan, worker.id)
         case = self._build(plan, r, worker, batch)
@@ -1672,23 +1880,29 @@ def generate_demo(
     reference_date: date = DEMO_REFERENCE_DATE,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
-    ahead: bool | None = None,
-    writers: int | None = None,
+    ahead: str | None = None,
+    bulk: bool | None = None,
 ) -> DemoSummary:
-    """Create ``cases`` demo cases; commits every ``batch_size`` cases and at the end.
+    """Create ``cases`` demo cases.
 
     Needs the reference data (``flask seed reference``) and an explicit scope around it
-    (``unscoped(...)``); each row is authored by its case's caseworker. A single batch is
-    written in the caller's transaction; with more, what the caller has pending is committed
-    with (PostgreSQL: before) the first batch. ``progress`` is called with (cases written,
-    cases in all) after each batch (``terminal_progress`` gives a progress bar).
+    (``unscoped(...)``); each row is authored by its case's caseworker. ``progress`` is
+    called with (cases written, cases in all) after each batch (``terminal_progress`` gives a
+    progress bar).
 
-    ``ahead`` (default on) generates the next batch in a helper thread; ``writers`` is the
-    number of PostgreSQL connections writing batches side by side (default
-    ``POSTGRES_WRITERS``). Neither changes the data: the same seed gives the same rows.
+    Transactions: a single batch is written in the caller's transaction. With more, each
+    batch is committed (what the caller has pending goes with the first), so a failure keeps
+    the batches before; on PostgreSQL, from ``BULK_CASES`` cases (or with ``bulk=True``),
+    the whole run is one transaction instead, with the foreign keys checked at its end
+    (``_write_in_one_transaction``), and the caller's pending work is committed with it.
+
+    ``ahead`` says where the next batch is generated while one is written: ``"process"``
+    (a forked process: the default on Linux when no other thread runs), ``"thread"`` (a
+    helper thread: the default elsewhere) or ``"off"``. Neither it nor ``batch_size`` nor
+    ``bulk`` changes the data: the same seed gives the same rows.
     """
     if cases < 1:
         raise DemoError("Die Anzahl der Fälle muss mindestens 1 sein.")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    return DemoGenerator(cases, seed, reference_date).run(batch_size, progress, ahead, writers)
+    return DemoGenerator(cases, seed, reference_date).run(batch_size, progress, ahead, bulk)

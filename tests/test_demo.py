@@ -103,7 +103,7 @@ def test_demo_is_deterministic(app, runner, reference):
 def test_batch_size_and_helper_thread_do_not_change_the_data(app, reference):
     with app.app_context(), unscoped("test demo"):
         # Small batches, each generated in the helper thread while the one before is written.
-        summary = generate_demo(9, 11, batch_size=4, ahead=True)
+        summary = generate_demo(9, 11, batch_size=4, ahead="thread")
         assert summary.cases == 9
         # Committed and emptied after every batch.
         assert not db.session.new
@@ -114,7 +114,7 @@ def test_batch_size_and_helper_thread_do_not_change_the_data(app, reference):
         from seed.loader import load_reference
 
         load_reference()
-        generate_demo(9, 11, batch_size=500, ahead=False)
+        generate_demo(9, 11, batch_size=500, ahead="off")
     assert demo_fingerprint(app) == batched
 
 
@@ -333,7 +333,7 @@ def test_a_failing_batch_stops_the_helper_thread_and_keeps_the_batches_before(
     monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick_until_the_fifth)
     with app.app_context(), unscoped("test demo"):
         with pytest.raises(RuntimeError, match="boom"):
-            generate_demo(9, 2, batch_size=2, ahead=True)
+            generate_demo(9, 2, batch_size=2, ahead="thread")
         db.session.rollback()
         assert not any(t.name == "demo-generator" for t in threading.enumerate())
         # The first two batches were committed; the failing one wrote nothing.
