@@ -16,7 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import db
 from models.scoping import unscoped
 
-from .demo import DEFAULT_CASES, DEFAULT_SEED, DEMO_REFERENCE_DATE, DemoError, generate_demo
+from .demo import (
+    DEFAULT_CASES,
+    DEFAULT_SEED,
+    DEMO_REFERENCE_DATE,
+    DemoError,
+    generate_demo,
+    terminal_progress,
+)
 from .first_run import first_run
 from .loader import DATA_DIR, ReferenceDataError, export_reference, load_reference
 
@@ -156,13 +163,12 @@ def demo_command(cases, random_seed, reference_date):
     cases = _parse_cases(cases)
     random_seed = _parse_seed(random_seed)
     on = _parse_reference_date(reference_date)
-    progress = None
-    if cases > 1000:
 
-        def progress(done, total):
-            click.echo(f"… {done} von {total} Fällen gespeichert", err=True)
+    def lines(done, total):  # not a terminal (a log): a line per batch for large runs
+        click.echo(f"… {done} von {total} Fällen gespeichert", err=True)
 
-    with unscoped("seed demo"):
+    with unscoped("seed demo"), terminal_progress(cases) as bar:
+        progress = bar or (lines if cases > 1000 else None)
         try:
             summary = generate_demo(cases, random_seed, reference_date=on, progress=progress)
         except DemoError as exc:
@@ -170,7 +176,10 @@ def demo_command(cases, random_seed, reference_date):
             _fail(str(exc))
         except SQLAlchemyError:
             db.session.rollback()
-            _fail("Die Datenbank hat die Demodaten abgelehnt; der laufende Stapel wurde verworfen.")
+            _fail(
+                "Die Datenbank hat die Demodaten abgelehnt; was noch nicht gespeichert war, "
+                "wurde verworfen."
+            )
     click.echo(summary.line())
 
 

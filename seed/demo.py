@@ -15,14 +15,16 @@ caseworker (``created_by_id``), and every part carries its case's authority.
 
 Speed: the rows of ``batch_size`` cases are built as plain dicts and written with one bulk
 statement per table (``COPY`` on PostgreSQL, the driver's ``executemany`` on SQLite, see
-``_Writer``), so 100,000 cases (about 3.8 million rows) take a minute or two, not an hour
-(``bench/demo.py``, README "Benchmarks"). The generator hands out the primary keys itself
-(``_Keys``), so parts name their parents without a round trip per row, and reserves client
-and case numbers for a whole batch with one counter update per authority, kind and year
-(``_reserve_numbers``), so later ``services.numbering.next_number`` calls continue after them.
-The next batch is generated in a helper thread while one is written (``_ahead``); on
-PostgreSQL two connections write batches side by side (``_write_in_parallel``). Each batch is
-committed, then dropped: memory stays bounded (a few batches at a time).
+``_Writer``), so 100,000 cases (about 4 million rows) take two minutes or so, not an hour
+(``bench/demo.py``, README "Benchmarks"). The batches are built by two forked processes
+side by side while this one writes (``_in_processes``), each with keys of its own that take
+the writer's keys, in the order of the batches, before they are sent; elsewhere a helper
+thread builds the next batch (``_ahead``). Client and case numbers are reserved for a whole
+batch with one counter update per authority, kind and year (``_reserve_numbers``), so later
+``services.numbering.next_number`` calls continue after them. Large runs are one
+transaction, with the secondary indexes of the written tables, and on PostgreSQL their
+foreign keys, built again at its end (``_write_in_one_transaction``); smaller ones commit
+each batch. Either way a batch is dropped once written: memory stays bounded.
 
 Audit: these Core inserts bypass the ORM flush, and with it the audit trail of
 ``models.auditing`` (one ``audit_event`` row per created row). That is deliberate for
@@ -53,7 +55,7 @@ from types import SimpleNamespace
 import click
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models import (
     AccessRoute,
@@ -98,6 +100,7 @@ BATCH_SIZE = 2000
 SQLITE_CACHE_KIB = 128 * 1024  # while a batch is written
 BULK_CASES = 5000  # from this many cases: one transaction, keys or indexes built at its end
 AHEAD_MODES = ("process", "thread", "off")  # where the next batch is generated
+GENERATORS = 2  # processes building batches side by side (``_in_processes``)
 
 STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
 STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
@@ -173,6 +176,21 @@ TABLES: tuple[Table, ...] = (
 )
 # Tables with an ``id`` of their own (the others are association tables).
 KEYED = tuple(t.name for t in TABLES if "id" in t.c)
+# Per table, the columns that name a row of another written table by its ``id``: always a
+# row of the same batch (batches are independent), so a batch built with keys of its own
+# can take the writer's keys afterwards (``_Batch.rekey``).
+REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    t.name: tuple(
+        sorted(
+            {
+                (fk.parent.key, fk.column.table.name)
+                for fk in t.foreign_keys
+                if fk.column.table.name in KEYED and fk.column.key == "id"
+            }
+        )
+    )
+    for t in TABLES
+}
 
 
 class DemoError(Exception):
@@ -461,6 +479,16 @@ class _Keys:
             self._free[name] = iter(self._reserve(name))
             return next(self._free[name])
 
+    def take(self, name: str, count: int):
+        """``count`` keys of a table at once, in order (SQLite: a ``range``)."""
+        if count == 0:
+            return ()
+        if self.sequences:
+            return [self.next(name) for _ in range(count)]
+        first = next(self._free[name])
+        self._free[name] = itertools.count(first + count)
+        return range(first, first + count)
+
     def _reserve(self, name: str) -> list[int]:
         # Blocks grow with use, so a small demo leaves only a small gap in the sequence.
         size = self._block[name] = min(self.LARGEST_BLOCK, 2 * self._block[name])
@@ -475,6 +503,18 @@ class _Keys:
             )
             conn.commit()
         return keys
+
+
+class _LocalKeys:
+    """The keys of one batch built in a generator process: counted from 1 per table, then
+    replaced by the writer's keys (``_Batch.rekey``) once the batches before have theirs."""
+
+    def __init__(self):
+        self._last = dict.fromkeys(KEYED, 0)
+
+    def next(self, name: str) -> int:
+        self._last[name] += 1
+        return self._last[name]
 
 
 def _reserve_numbers(conn, authority_id: int, kind: str, year: int, count: int) -> int:
@@ -522,6 +562,23 @@ class _Batch:
 
     def counts(self) -> tuple[int, Counter, int]:
         return self.cases, self.by_status, self.issues
+
+    def key_counts(self) -> dict[str, int]:
+        return {name: len(self.rows[name]) for name in KEYED}
+
+    def rekey(self, keys: dict) -> None:
+        """Replace the batch's own keys (``_LocalKeys``: 1, 2, ... per table) by ``keys``
+        (per table, a sequence indexed by the own key less one), references included."""
+        for table in TABLES:
+            own = keys.get(table.name)
+            references = [(column, keys[target]) for column, target in REFERENCES[table.name]]
+            for row in self.rows[table.name]:
+                if own is not None:
+                    row["id"] = own[row["id"] - 1]
+                for column, target in references:
+                    value = row[column]
+                    if value is not None:
+                        row[column] = target[value - 1]
 
     # A batch built in the generator process travels to the writer by pickle: its rows, the
     # numbers still to assign (they name rows of the same pickle, so they stay the same dicts)
@@ -630,12 +687,19 @@ class _Writer:
                 rows = batch.rows[table.name]
                 if not rows:
                     continue
-                if self.dialect.name == "postgresql":
-                    self._copy(driver, table, rows)
-                elif self.dialect.name == "sqlite":
-                    self._executemany(driver, table, rows)
-                else:
+                if self.dialect.name not in ("postgresql", "sqlite"):
                     conn.execute(insert(table), rows)
+                    continue
+                try:
+                    if self.dialect.name == "postgresql":
+                        self._copy(driver, table, rows)
+                    else:
+                        self._executemany(driver, table, rows)
+                except self.dialect.loaded_dbapi.Error as exc:
+                    # As SQLAlchemy raises it for its own statements (IntegrityError, ...).
+                    raise DBAPIError.instance(
+                        f'INSERT INTO "{table.name}"', None, exc, self.dialect.loaded_dbapi.Error
+                    ) from exc
 
     @contextlib.contextmanager
     def _page_cache(self, driver):
@@ -707,12 +771,13 @@ def _write_in_one_transaction(batches: Iterator[_Batch], writer: _Writer, conn):
     set aside for the load and built again at its end, all at once, as a database's own
     restore does (PostgreSQL's "Populating a Database" advice):
 
-    - PostgreSQL: the foreign keys of the written tables. Row by row, their checks are most
-      of the server's work (one query per key and row, some seven per checklist item) and
-      grow slower as the tables outgrow the buffer cache: 100,000 cases took 750 s with
-      them. Created again, each is checked by one query over all rows.
-    - SQLite: the secondary indexes of the written tables (not the unique ones, nor keys):
-      about ten per row, a third of the writing time; ``CREATE INDEX`` sorts once instead.
+    - The secondary indexes of the written tables (not the unique ones, nor keys): about
+      ten per row, on SQLite a third of the writing time; ``CREATE INDEX`` sorts once.
+    - PostgreSQL: also the foreign keys of the written tables. Row by row, their checks
+      are most of the server's work (one query per key and row, some seven per checklist
+      item) and grow slower as the tables outgrow the buffer cache: 100,000 cases took
+      750 s with them. Created again, each is checked by one query over all rows. (SQLite
+      checks a key by one index look-up: cheap enough to keep.)
 
     Nothing is committed here: the caller commits, and a failure, a bad key included,
     leaves the database as it was, indexes and keys with it. Meanwhile the written tables
@@ -805,59 +870,96 @@ def _set_indexes_aside(conn) -> Callable[[], None]:
     return restore
 
 
-def _in_a_process(items: Callable[[], Iterator[_Batch]], prepare, engine) -> Iterator[_Batch]:
-    """The batches of ``items()``, generated in a forked process while this one writes: the
-    generator and the database each get a core (a helper thread would share the GIL). Each
-    batch is prepared there (``_Writer.prepare``) and sent pickled through a pipe, whose
-    buffer holds back the generator: memory stays bounded. An exception there is raised
-    here; closing stops the process.
+def _in_processes(
+    build: Callable[[int, int], Iterator[_Batch]],
+    count: int,
+    keys: _Keys,
+    prepare: Callable[[_Batch], _Batch],
+    processes: int = GENERATORS,
+) -> Iterator[_Batch]:
+    """The ``count`` batches, built by ``processes`` forked processes side by side (process
+    ``k`` builds every batch ``n`` with ``n % processes == k``: ``build(k, processes)``)
+    while this one writes: the generator's work is pure Python, and a thread would share
+    the GIL with the writer.
 
-    The child inherits the generator's state; it touches the database only on PostgreSQL,
-    for primary keys from the sequences, on connections of its own (``engine.dispose``)."""
+    A batch is built with keys of its own (``_LocalKeys``); its process then tells its row
+    counts, gets the writer's keys for it (taken in the order of the batches, so they are
+    the keys a single generator would have used), puts them in (``_Batch.rekey``), prepares
+    the values (``prepare``) and sends the batch, pickled. Each process has a pipe of its
+    own, read in the order of the batches, whose buffer holds it back: memory stays bounded
+    (about two batches per process). An exception in a process is raised here; closing
+    stops them. They inherit the generator's state and never touch the database."""
     context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+    links = [context.Pipe() for _ in range(processes)]
 
-    def produce() -> None:
-        receive.close()
-        engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    def produce(part: int) -> None:
+        link = links[part][1]
+        for number, (own, theirs) in enumerate(links):
+            own.close()
+            if number != part:
+                theirs.close()
         try:
-            for batch in items():
-                send.send_bytes(pickle.dumps(("batch", prepare(batch)), pickle.HIGHEST_PROTOCOL))
-            send.send_bytes(pickle.dumps(("done", None)))
+            for batch in build(part, processes):
+                link.send_bytes(pickle.dumps(("counts", batch.key_counts())))
+                batch.rekey(pickle.loads(link.recv_bytes()))  # noqa: S301 (our own parent)
+                message = ("batch", prepare(batch))
+                link.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+                del batch, message
         except BaseException as exc:  # handed to the parent, which raises it
             try:
                 message = pickle.dumps(("error", exc))
             except Exception:  # noqa: BLE001 (an exception that does not pickle)
                 message = pickle.dumps(("error", RuntimeError(repr(exc))))
             with contextlib.suppress(OSError):  # the parent is gone
-                send.send_bytes(message)
+                link.send_bytes(message)
         finally:
-            send.close()
+            link.close()
 
-    process = context.Process(target=produce, name="demo-generator", daemon=True)
-    process.start()
-    send.close()
+    workers = []
+    for part in range(processes):
+        worker = context.Process(target=produce, args=(part,), name=f"demo-generator-{part}")
+        worker.daemon = True
+        worker.start()
+        workers.append(worker)
+    for _own, theirs in links:
+        theirs.close()
+
+    def receive(number: int, expected: str):
+        link, worker = links[number % processes][0], workers[number % processes]
+        try:
+            kind, value = pickle.loads(link.recv_bytes())  # noqa: S301 (our own child)
+        except EOFError:
+            worker.join()
+            raise DemoError(
+                "Ein Prozess, der die Demodaten erzeugt, ist unerwartet beendet worden "
+                f"(Status {worker.exitcode})."
+            ) from None
+        if kind == "error":
+            raise value
+        assert kind == expected, (kind, expected)
+        return link, value
+
+    def hand_keys(number: int) -> None:
+        link, counts = receive(number, "counts")
+        taken = {name: keys.take(name, n) for name, n in counts.items()}
+        link.send_bytes(pickle.dumps(taken, pickle.HIGHEST_PROTOCOL))
+
     try:
-        while True:
-            try:
-                kind, value = pickle.loads(receive.recv_bytes())  # noqa: S301 (our own child)
-            except EOFError:
-                process.join()
-                raise DemoError(
-                    "Der Prozess, der die Demodaten erzeugt, ist unerwartet beendet worden "
-                    f"(Status {process.exitcode})."
-                ) from None
-            if kind == "done":
-                break
-            if kind == "error":
-                raise value
-            yield value
-            del value
+        if count:
+            hand_keys(0)
+        for number in range(count):
+            if number + 1 < count:
+                hand_keys(number + 1)  # the next process goes on while this batch is written
+            _link, batch = receive(number, "batch")
+            yield batch
+            del batch
     finally:
-        receive.close()
-        if process.is_alive():
-            process.terminate()
-        process.join()
+        for link, _theirs in links:
+            link.close()
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
 
 
 def _ahead_mode(ahead: str | None) -> str:
@@ -1054,7 +1156,14 @@ class DemoGenerator:
             return self._batches(plans, slots, batch_size, keys, catch_up=mode == "off")
 
         if mode == "process":
-            produced = _in_a_process(batches, writer.prepare, engine)
+            produced = _in_processes(
+                lambda mine, parts: self._batches(
+                    plans, slots, batch_size, keys, catch_up=False, part=(mine, parts)
+                ),
+                math.ceil(len(plans) / batch_size),
+                keys,
+                writer.prepare,
+            )
         elif mode == "thread":
             produced = _ahead(batches())
         else:
@@ -1087,13 +1196,20 @@ class DemoGenerator:
             yield batch.counts()
             del batch  # bounded memory: a batch is dropped once written
 
-    def _batches(self, plans, slots, batch_size, keys, *, catch_up) -> Iterator[_Batch]:
-        """The batches of cases, generated one after another. They touch the database only
-        for keys (``catch_up``: SQLite, counted on from the ids written so far)."""
-        for start in range(0, len(plans), batch_size):
+    def _batches(
+        self, plans, slots, batch_size, keys, *, catch_up, part=(0, 1)
+    ) -> Iterator[_Batch]:
+        """The batches of cases, generated one after another; with ``part`` (k, n), only
+        every n-th from the k-th, with keys of their own (``_LocalKeys``). Otherwise they
+        touch the database only for keys (``catch_up``: SQLite, counted on from the ids
+        written so far)."""
+        mine, parts = part
+        for number, start in enumerate(range(0, len(plans), batch_size)):
+            if number % parts != mine:
+                continue
             if catch_up and start:
                 keys.catch_up()
-            batch = _Batch(keys, utcnow())
+            batch = _Batch(keys if parts == 1 else _LocalKeys(), utcnow())
             for position in range(start, min(start + batch_size, len(plans))):
                 self.build(plans[position], slots.get(position), batch)
             yield batch

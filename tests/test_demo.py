@@ -1,6 +1,7 @@
 """``flask seed demo`` and ``flask seed first-run``: consistent, deterministic demo data."""
 
 import io
+import multiprocessing
 import re
 import stat
 import threading
@@ -8,7 +9,8 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from models import (
     FINAL_GOAL_STATUSES,
@@ -33,7 +35,8 @@ from models import (
 )
 from models.choices import CASE_STATUS
 from models.scoping import unscoped
-from seed.demo import DemoGenerator, generate_demo, terminal_progress
+from seed import demo as demo_module
+from seed.demo import TABLES, DemoGenerator, generate_demo, terminal_progress
 from services.cases import open_case, register_client
 from tests.conftest import clean_database
 
@@ -116,6 +119,156 @@ def test_batch_size_and_helper_thread_do_not_change_the_data(app, reference):
         load_reference()
         generate_demo(9, 11, batch_size=500, ahead="off")
     assert demo_fingerprint(app) == batched
+
+
+def demo_content(app) -> dict[str, list]:
+    """Every row the generator writes, all columns but the batch's timestamps, sorted."""
+    with app.app_context(), unscoped("test check"):
+        content = {}
+        for table in TABLES:
+            columns = [c for c in table.columns if c.key not in ("created_at", "updated_at")]
+            rows = db.session.execute(select(*columns)).all()
+            content[table.name] = sorted(map(repr, rows))
+        return content
+
+
+def schema(app) -> dict:
+    """The indexes and foreign keys of the written tables, as the database reports them."""
+    with app.app_context():
+        inspector = inspect(db.engine)
+        return {
+            table.name: (
+                sorted(repr(sorted(i.items())) for i in inspector.get_indexes(table.name)),
+                sorted(repr(sorted(fk.items())) for fk in inspector.get_foreign_keys(table.name)),
+            )
+            for table in TABLES
+        }
+
+
+@pytest.mark.parametrize(
+    ("ahead", "bulk"),
+    [("process", False), ("process", True), ("thread", True), ("off", True)],
+)
+def test_every_way_of_writing_gives_the_same_rows(app, reference, ahead, bulk):
+    """Generator processes (keys handed out afterwards), a helper thread, one transaction:
+    the same rows as one batch after another in the caller's process, keys included."""
+    with app.app_context(), unscoped("test demo"):
+        generate_demo(11, 5, batch_size=3, ahead="off", bulk=False)
+    expected = demo_content(app)
+    assert len(expected["case"]) == 11
+    wipe(app)
+    seed_reference(app)
+    with app.app_context(), unscoped("test demo"):
+        summary = generate_demo(11, 5, batch_size=3, ahead=ahead, bulk=bulk)
+        assert summary.cases == 11
+        assert not db.session.new
+    assert demo_content(app) == expected
+    assert not multiprocessing.active_children()
+
+
+def seed_reference(app):
+    with app.app_context(), unscoped("test seed"):
+        from seed.loader import load_reference
+
+        load_reference()
+        db.session.commit()
+
+
+def test_a_bulk_run_builds_its_indexes_and_keys_again(app, reference):
+    before = schema(app)
+    assert any(indexes for indexes, _ in before.values())
+    assert any(keys for _, keys in before.values())
+    with app.app_context(), unscoped("test demo"):
+        generate_demo(7, 3, batch_size=2, bulk=True, ahead="process")
+    assert schema(app) == before
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                unchecked = conn.execute(
+                    text("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")
+                ).scalar_one()
+            assert unchecked == 0
+
+
+def test_a_failing_bulk_run_changes_nothing(app, reference, monkeypatch):
+    before = schema(app)
+    with app.app_context(), unscoped("test count"):
+        users = db.session.scalar(select(func.count()).select_from(User))
+    built = []
+    tick = DemoGenerator._tick_checklist
+
+    def tick_until_the_fifth(self, case, r, worker):
+        built.append(case)
+        if len(built) == 5:
+            raise RuntimeError("boom")
+        tick(self, case, r, worker)
+
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick_until_the_fifth)
+    with app.app_context(), unscoped("test demo"):
+        # Raised in the helper thread (the third batch), after two batches were written.
+        with pytest.raises(RuntimeError, match="boom"):
+            generate_demo(9, 2, batch_size=2, bulk=True, ahead="thread")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 0
+        # The staff accounts of the run went with it.
+        assert db.session.scalar(select(func.count()).select_from(User)) == users
+    assert schema(app) == before
+
+
+def test_an_error_in_a_generator_process_reaches_the_writer(app, reference, monkeypatch):
+    def fail(self, case, r, worker):
+        if case.id > 4:  # the batch's own keys: its fifth case
+            raise DemoGeneratorFailure("boom in a child")
+
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", fail)
+    with app.app_context(), unscoped("test demo"):
+        with pytest.raises(DemoGeneratorFailure, match="boom in a child"):
+            generate_demo(12, 2, batch_size=6, bulk=True, ahead="process")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert not multiprocessing.active_children()
+
+
+class DemoGeneratorFailure(Exception):
+    pass
+
+
+def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, monkeypatch):
+    """With the keys set aside (PostgreSQL) they are checked when built again."""
+    before = schema(app)
+    write = demo_module._Writer.write
+
+    def write_a_dangling_need(self, batch, conn):
+        if batch.rows["need"]:
+            batch.rows["need"][0]["need_area_id"] = 999_999
+        write(self, batch, conn)
+
+    monkeypatch.setattr(demo_module._Writer, "write", write_a_dangling_need)
+    with app.app_context(), unscoped("test demo"):
+        with pytest.raises(IntegrityError):
+            generate_demo(6, 4, batch_size=3, bulk=True, ahead="off")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+    assert schema(app) == before
+
+
+def test_the_command_reports_a_refused_batch_in_german(app, runner, reference, monkeypatch):
+    write = demo_module._Writer.write
+
+    def write_a_dangling_need(self, batch, conn):
+        if batch.rows["need"]:
+            batch.rows["need"][0]["need_area_id"] = 999_999
+        write(self, batch, conn)
+
+    monkeypatch.setattr(demo_module._Writer, "write", write_a_dangling_need)
+    result = seed(runner, "demo", "--cases", "8")
+    assert result.exit_code == 1
+    assert "Die Datenbank hat die Demodaten abgelehnt" in result.output
+    assert "Traceback" not in result.output
+    assert "FOREIGN" not in result.output.upper()
+    with app.app_context(), unscoped("test count"):
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_demo_cases_are_consistent_with_their_state(app, runner, reference):
