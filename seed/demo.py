@@ -35,6 +35,7 @@ caseworker accounts are still created through the ORM and so are audited.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import itertools
 import math
@@ -101,6 +102,7 @@ SQLITE_CACHE_KIB = 128 * 1024  # while a batch is written
 BULK_CASES = 5000  # from this many cases: one transaction, keys or indexes built at its end
 AHEAD_MODES = ("process", "thread", "off")  # where the next batch is generated
 GENERATORS = 2  # processes building batches side by side (``_in_processes``)
+GENERATOR_SILENCE_SECONDS = 300  # a batch takes seconds; this long without one is a hang
 
 STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
 STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
@@ -888,7 +890,8 @@ def _in_processes(
     the values (``prepare``) and sends the batch, pickled. Each process has a pipe of its
     own, read in the order of the batches, whose buffer holds it back: memory stays bounded
     (about two batches per process). An exception in a process is raised here; closing
-    stops them. They inherit the generator's state and never touch the database."""
+    stops them. They inherit the generator's state and never touch the database: its
+    connections stay this process's (see the garbage collector below)."""
     context = multiprocessing.get_context("fork")
     links = [context.Pipe() for _ in range(processes)]
 
@@ -915,18 +918,33 @@ def _in_processes(
         finally:
             link.close()
 
-    workers = []
-    for part in range(processes):
-        worker = context.Process(target=produce, args=(part,), name=f"demo-generator-{part}")
-        worker.daemon = True
-        worker.start()
-        workers.append(worker)
-    for _own, theirs in links:
-        theirs.close()
+    workers: list = []
+
+    def start() -> None:
+        # The processes inherit this one's objects, database connections included; frozen,
+        # the garbage collector there never finalises one (which would close it for us too).
+        gc.collect()
+        gc.freeze()
+        try:
+            for part in range(processes):
+                worker = context.Process(
+                    target=produce, args=(part,), name=f"demo-generator-{part}", daemon=True
+                )
+                worker.start()
+                workers.append(worker)
+        finally:
+            gc.unfreeze()
+        for _own, theirs in links:
+            theirs.close()
 
     def receive(number: int, expected: str):
         link, worker = links[number % processes][0], workers[number % processes]
         try:
+            if not link.poll(GENERATOR_SILENCE_SECONDS):
+                raise DemoError(
+                    "Ein Prozess, der die Demodaten erzeugt, antwortet nicht mehr; der Lauf "
+                    "wurde abgebrochen."
+                )
             kind, value = pickle.loads(link.recv_bytes())  # noqa: S301 (our own child)
         except EOFError:
             worker.join()
@@ -936,7 +954,8 @@ def _in_processes(
             ) from None
         if kind == "error":
             raise value
-        assert kind == expected, (kind, expected)
+        if kind != expected:
+            raise RuntimeError(f"demo generator protocol: {kind} instead of {expected}")
         return link, value
 
     def hand_keys(number: int) -> None:
@@ -945,6 +964,7 @@ def _in_processes(
         link.send_bytes(pickle.dumps(taken, pickle.HIGHEST_PROTOCOL))
 
     try:
+        start()
         if count:
             hand_keys(0)
         for number in range(count):
@@ -954,8 +974,9 @@ def _in_processes(
             yield batch
             del batch
     finally:
-        for link, _theirs in links:
+        for link, theirs in links:
             link.close()
+            theirs.close()  # closed already unless a process could not be started
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()

@@ -2,9 +2,11 @@
 
 import io
 import multiprocessing
+import os
 import re
 import stat
 import threading
+import time
 from collections import Counter
 from datetime import date
 
@@ -36,7 +38,7 @@ from models import (
 from models.choices import CASE_STATUS
 from models.scoping import unscoped
 from seed import demo as demo_module
-from seed.demo import TABLES, DemoGenerator, generate_demo, terminal_progress
+from seed.demo import TABLES, DemoError, DemoGenerator, generate_demo, terminal_progress
 from services.cases import open_case, register_client
 from tests.conftest import clean_database
 
@@ -232,6 +234,34 @@ def test_an_error_in_a_generator_process_reaches_the_writer(app, reference, monk
 
 class DemoGeneratorFailure(Exception):
     pass
+
+
+def test_a_generator_process_that_hangs_is_stopped(app, reference, monkeypatch):
+    def hang(self, case, r, worker):
+        time.sleep(60)
+
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", hang)
+    monkeypatch.setattr(demo_module, "GENERATOR_SILENCE_SECONDS", 0.5)
+    started = time.monotonic()
+    with app.app_context(), unscoped("test demo"):
+        with pytest.raises(DemoError, match="antwortet nicht mehr"):
+            generate_demo(8, 2, batch_size=4, ahead="process")
+        db.session.rollback()
+    assert time.monotonic() - started < 30
+    assert not multiprocessing.active_children()
+
+
+def test_a_generator_process_that_dies_is_reported_in_german(app, reference, monkeypatch):
+    def die(self, case, r, worker):
+        os._exit(3)
+
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", die)
+    with app.app_context(), unscoped("test demo"):
+        with pytest.raises(DemoError, match="unerwartet beendet worden"):
+            generate_demo(8, 2, batch_size=4, bulk=True, ahead="process")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert not multiprocessing.active_children()
 
 
 def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, monkeypatch):

@@ -1,5 +1,6 @@
 """``flask seed reference|export``: reference data from YAML, validated first, all or nothing."""
 
+import hashlib
 import shutil
 
 import pytest
@@ -353,14 +354,30 @@ def test_unknown_file_and_missing_directory(app, runner, data_dir, tmp_path):
 # --- dry run and missing codes ----------------------------------------------------------------
 
 
+def database_digest(app) -> tuple[dict[str, int], str]:
+    """Row counts of every table and a SHA-256 over every row of every column."""
+    digest = hashlib.sha256()
+    counts = {}
+    with app.app_context(), unscoped("test check"):
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            counts[table.name] = len(rows)
+            digest.update(table.name.encode())
+            for row in rows:
+                digest.update(repr(tuple(row)).encode())
+    return counts, digest.hexdigest()
+
+
 def test_dry_run_changes_nothing(app, runner, data_dir):
     empty = snapshot(app)
+    empty_digest = database_digest(app)
     result = seed(runner, "reference", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Probelauf" in result.output
     assert "neu: 05766020 (Detmold)" in result.output
     assert "nichts wurde gespeichert" in result.output
     assert snapshot(app) == empty
+    assert database_digest(app) == empty_digest
 
     load_shipped(runner)
     edit_yaml(
@@ -368,11 +385,14 @@ def test_dry_run_changes_nothing(app, runner, data_dir):
         lambda data: next(r for r in data if r["code"] == "work").update(name="Beruf"),
     )
     before = snapshot(app)
+    before_digest = database_digest(app)
+    assert sum(before_digest[0].values()) > 0
     result = seed(runner, "reference", "--dir", str(data_dir), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "geändert: work (name)" in result.output
     assert "Geplant: 0 neu, 1 geändert, 0 deaktiviert." in result.output
     assert snapshot(app) == before
+    assert database_digest(app) == before_digest
 
 
 def test_missing_codes_are_reported_and_deactivated_only_on_request(app, runner, data_dir):
