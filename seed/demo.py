@@ -741,20 +741,33 @@ class _Writer:
         driver.executemany(statement, map(operator.itemgetter(*columns), rows))
 
 
-def _foreign_keys(conn) -> list[tuple[str, str, str]]:
-    """PostgreSQL: the foreign keys of the tables the generator writes, as (table, name,
-    definition), definitions as ``pg_get_constraintdef`` gives them back."""
-    return [
-        tuple(row)
-        for row in conn.execute(
-            text(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-                "FROM pg_constraint c WHERE c.contype = 'f' "
-                "AND c.conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY c.conname"
-            ),
-            {"tables": [f'"{table.name}"' for table in TABLES]},
-        )
-    ]
+def _catalog(conn, query: str) -> list[tuple]:
+    """PostgreSQL: the rows of a catalog ``query`` about the tables the generator writes
+    (``:tables``, an array of regclass)."""
+    tables = [f'"{table.name}"' for table in TABLES]
+    return [tuple(row) for row in conn.execute(text(query), {"tables": tables})]
+
+
+def _foreign_keys(conn) -> list[tuple]:
+    """The foreign keys of the written tables, as (table, name, definition), definitions
+    as ``pg_get_constraintdef`` gives them back."""
+    return _catalog(
+        conn,
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_constraint c WHERE c.contype = 'f' "
+        "AND c.conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY c.conname",
+    )
+
+
+def _postgres_indexes(conn) -> list[tuple]:
+    """The secondary indexes of the written tables (not unique, not a key), as (name,
+    ``CREATE INDEX`` statement)."""
+    return _catalog(
+        conn,
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+        "FROM pg_index i WHERE NOT i.indisunique AND NOT i.indisprimary "
+        "AND i.indrelid = ANY(CAST(:tables AS regclass[])) ORDER BY 1",
+    )
 
 
 def _secondary_indexes(driver) -> list[tuple[str, str]]:
@@ -797,22 +810,6 @@ def _write_in_one_transaction(batches: Iterator[_Batch], writer: _Writer, conn):
         del batch
     if restore:
         restore()
-
-
-def _postgres_indexes(conn) -> list[tuple[str, str]]:
-    """PostgreSQL: the secondary indexes of the tables the generator writes (not unique,
-    not a key), as (name, ``CREATE INDEX`` statement)."""
-    return [
-        tuple(row)
-        for row in conn.execute(
-            text(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "FROM pg_index i WHERE NOT i.indisunique AND NOT i.indisprimary "
-                "AND i.indrelid = ANY(CAST(:tables AS regclass[])) ORDER BY 1"
-            ),
-            {"tables": [f'"{table.name}"' for table in TABLES]},
-        )
-    ]
 
 
 def _set_keys_aside(conn) -> Callable[[], None]:

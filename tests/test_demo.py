@@ -192,10 +192,8 @@ def test_a_bulk_run_builds_its_indexes_and_keys_again(app, reference):
             assert unchecked == 0
 
 
-def test_a_failing_bulk_run_changes_nothing(app, reference, monkeypatch):
-    before = schema(app)
-    with app.app_context(), unscoped("test count"):
-        users = db.session.scalar(select(func.count()).select_from(User))
+def fail_on_the_fifth_case(monkeypatch) -> None:
+    """The fifth case built (in this process) raises ``RuntimeError("boom")``."""
     built = []
     tick = DemoGenerator._tick_checklist
 
@@ -206,6 +204,13 @@ def test_a_failing_bulk_run_changes_nothing(app, reference, monkeypatch):
         tick(self, case, r, worker)
 
     monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick_until_the_fifth)
+
+
+def test_a_failing_bulk_run_changes_nothing(app, reference, monkeypatch):
+    before = schema(app)
+    with app.app_context(), unscoped("test count"):
+        users = db.session.scalar(select(func.count()).select_from(User))
+    fail_on_the_fifth_case(monkeypatch)
     with app.app_context(), unscoped("test demo"):
         # Raised in the helper thread (the third batch), after two batches were written.
         with pytest.raises(RuntimeError, match="boom"):
@@ -264,17 +269,22 @@ def test_a_generator_process_that_dies_is_reported_in_german(app, reference, mon
     assert not multiprocessing.active_children()
 
 
-def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, monkeypatch):
-    """With the keys set aside (PostgreSQL) they are checked when built again."""
-    before = schema(app)
+def write_a_dangling_need(monkeypatch) -> None:
+    """Each batch's first need names a need area that does not exist."""
     write = demo_module._Writer.write
 
-    def write_a_dangling_need(self, batch, conn):
+    def write_dangling(self, batch, conn):
         if batch.rows["need"]:
             batch.rows["need"][0]["need_area_id"] = 999_999
         write(self, batch, conn)
 
-    monkeypatch.setattr(demo_module._Writer, "write", write_a_dangling_need)
+    monkeypatch.setattr(demo_module._Writer, "write", write_dangling)
+
+
+def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, monkeypatch):
+    """With the keys set aside (PostgreSQL) they are checked when built again."""
+    before = schema(app)
+    write_a_dangling_need(monkeypatch)
     with app.app_context(), unscoped("test demo"):
         with pytest.raises(IntegrityError):
             generate_demo(6, 4, batch_size=3, bulk=True, ahead="off")
@@ -284,14 +294,7 @@ def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, 
 
 
 def test_the_command_reports_a_refused_batch_in_german(app, runner, reference, monkeypatch):
-    write = demo_module._Writer.write
-
-    def write_a_dangling_need(self, batch, conn):
-        if batch.rows["need"]:
-            batch.rows["need"][0]["need_area_id"] = 999_999
-        write(self, batch, conn)
-
-    monkeypatch.setattr(demo_module._Writer, "write", write_a_dangling_need)
+    write_a_dangling_need(monkeypatch)
     result = seed(runner, "demo", "--cases", "8")
     assert result.exit_code == 1
     assert "Die Datenbank hat die Demodaten abgelehnt" in result.output
@@ -504,16 +507,7 @@ def test_progress_bar_only_on_a_terminal():
 def test_a_failing_batch_stops_the_helper_thread_and_keeps_the_batches_before(
     app, reference, monkeypatch
 ):
-    built = []
-    tick = DemoGenerator._tick_checklist
-
-    def tick_until_the_fifth(self, case, r, worker):
-        built.append(case)
-        if len(built) == 5:
-            raise RuntimeError("boom")
-        tick(self, case, r, worker)
-
-    monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick_until_the_fifth)
+    fail_on_the_fifth_case(monkeypatch)
     with app.app_context(), unscoped("test demo"):
         with pytest.raises(RuntimeError, match="boom"):
             generate_demo(9, 2, batch_size=2, ahead="thread")
