@@ -585,7 +585,7 @@ class _Batch:
     # A batch built in the generator process travels to the writer by pickle: its rows, the
     # numbers still to assign (they name rows of the same pickle, so they stay the same dicts)
     # and its counts; the keys and row templates stay behind.
-    _TRAVELS = ("now", "rows", "numbered", "by_status", "cases", "issues", "prepared")
+    _TRAVELS = ("rows", "numbered", "by_status", "cases", "issues", "prepared")
 
     def __getstate__(self) -> dict:
         return {name: getattr(self, name) for name in self._TRAVELS}
@@ -634,8 +634,8 @@ class _Batch:
 
 
 class _Writer:
-    """Writes a batch on a connection: its numbers (unless reserved already), then one bulk
-    statement per table, parents first. The caller commits.
+    """Writes a batch on a connection: its client and case numbers, then one bulk statement
+    per table, parents first. The caller commits.
 
     PostgreSQL: binary ``COPY ... FROM STDIN`` (psycopg adapts the values, typed from the
     columns); SQLite: the driver's ``executemany``, with the values converted beforehand by
@@ -703,20 +703,13 @@ class _Writer:
                         f'INSERT INTO "{table.name}"', None, exc, self.dialect.loaded_dbapi.Error
                     ) from exc
 
-    @contextlib.contextmanager
     def _page_cache(self, driver):
         """SQLite: a larger page cache while a batch is written. The default (2 MiB) is far
         smaller than the hot part of the indexes, so each insert would re-read and spill
-        pages: gigabytes of I/O at 100,000 cases. The connection's setting is restored."""
+        pages: gigabytes of I/O at 100,000 cases."""
         if self.dialect.name != "sqlite":
-            yield
-            return
-        before = driver.execute("PRAGMA cache_size").fetchone()[0]
-        driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        try:
-            yield
-        finally:
-            driver.execute(f"PRAGMA cache_size = {int(before)}")
+            return contextlib.nullcontext()
+        return _sqlite_settings(driver, cache_size=-SQLITE_CACHE_KIB)
 
     def _copy(self, driver, table: Table, rows: list[dict]) -> None:
         columns = list(rows[0])
@@ -739,6 +732,20 @@ class _Writer:
         marks = ", ".join("?" * len(columns))
         statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 (names from metadata)
         driver.executemany(statement, map(operator.itemgetter(*columns), rows))
+
+
+@contextlib.contextmanager
+def _sqlite_settings(driver, **settings: int):
+    """SQLite: ``PRAGMA name = value`` for each setting meanwhile; the connection's own
+    values are restored afterwards."""
+    before = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    for name, value in settings.items():
+        driver.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            driver.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def _catalog(conn, query: str) -> list[tuple]:
@@ -770,7 +777,7 @@ def _postgres_indexes(conn) -> list[tuple]:
     )
 
 
-def _secondary_indexes(driver) -> list[tuple[str, str]]:
+def _sqlite_indexes(driver) -> list[tuple[str, str]]:
     """SQLite: the indexes of the tables the generator writes that no constraint needs (not
     unique, not a key), as (name, ``CREATE INDEX`` statement)."""
     marks = ", ".join("?" * len(TABLES))
@@ -848,23 +855,15 @@ def _set_indexes_aside(conn) -> Callable[[], None]:
     if not driver.in_transaction:
         # The driver starts a transaction only before a write; DDL would commit on its own.
         driver.execute("BEGIN")
-    indexes = _secondary_indexes(driver)
+    indexes = _sqlite_indexes(driver)
     for name, _sql in indexes:
         driver.execute(f'DROP INDEX "{name}"')
 
     def restore() -> None:
-        settings = {
-            "cache_size": driver.execute("PRAGMA cache_size").fetchone()[0],
-            "threads": driver.execute("PRAGMA threads").fetchone()[0],
-        }
-        driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # for the sorts
-        driver.execute("PRAGMA threads = 2")  # helper threads for the sorts
-        try:
+        # A large cache and helper threads for the sorts.
+        with _sqlite_settings(driver, cache_size=-SQLITE_CACHE_KIB, threads=2):
             for _name, sql in indexes:
                 driver.execute(sql)
-        finally:
-            for name, value in settings.items():
-                driver.execute(f"PRAGMA {name} = {int(value)}")
 
     return restore
 
@@ -2026,14 +2025,15 @@ def generate_demo(
 
     Transactions: a single batch is written in the caller's transaction. With more, each
     batch is committed (what the caller has pending goes with the first), so a failure keeps
-    the batches before; on PostgreSQL, from ``BULK_CASES`` cases (or with ``bulk=True``),
-    the whole run is one transaction instead, with the foreign keys checked at its end
-    (``_write_in_one_transaction``), and the caller's pending work is committed with it.
+    the batches before; from ``BULK_CASES`` cases (or with ``bulk=True``) the whole run is
+    one transaction instead, with the secondary indexes (and on PostgreSQL the foreign keys)
+    built again at its end (``_write_in_one_transaction``), and the caller's pending work is
+    committed with it.
 
-    ``ahead`` says where the next batch is generated while one is written: ``"process"``
-    (a forked process: the default on Linux when no other thread runs), ``"thread"`` (a
-    helper thread: the default elsewhere) or ``"off"``. Neither it nor ``batch_size`` nor
-    ``bulk`` changes the data: the same seed gives the same rows.
+    ``ahead`` says where the batches are generated while one is written: ``"process"``
+    (``GENERATORS`` forked processes: the default on Linux when no other thread runs),
+    ``"thread"`` (a helper thread: the default elsewhere) or ``"off"``. Neither it nor
+    ``batch_size`` nor ``bulk`` changes the data: the same seed gives the same rows.
     """
     if cases < 1:
         raise DemoError("Die Anzahl der Fälle muss mindestens 1 sein.")

@@ -223,49 +223,47 @@ def test_a_failing_bulk_run_changes_nothing(app, reference, monkeypatch):
     assert schema(app) == before
 
 
-def test_an_error_in_a_generator_process_reaches_the_writer(app, reference, monkeypatch):
-    def fail(self, case, r, worker):
-        if case.id > 4:  # the batch's own keys: its fifth case
-            raise DemoGeneratorFailure("boom in a child")
-
-    monkeypatch.setattr(DemoGenerator, "_tick_checklist", fail)
-    with app.app_context(), unscoped("test demo"):
-        with pytest.raises(DemoGeneratorFailure, match="boom in a child"):
-            generate_demo(12, 2, batch_size=6, bulk=True, ahead="process")
-        db.session.rollback()
-        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
-    assert not multiprocessing.active_children()
-
-
 class DemoGeneratorFailure(Exception):
     pass
 
 
-def test_a_generator_process_that_hangs_is_stopped(app, reference, monkeypatch):
-    def hang(self, case, r, worker):
-        time.sleep(60)
+def _fail_in_a_child(self, case, r, worker):
+    if case.id > 4:  # the batch's own keys: its fifth case
+        raise DemoGeneratorFailure("boom in a child")
 
-    monkeypatch.setattr(DemoGenerator, "_tick_checklist", hang)
-    monkeypatch.setattr(demo_module, "GENERATOR_SILENCE_SECONDS", 0.5)
+
+def _hang(self, case, r, worker):
+    time.sleep(60)
+
+
+def _die(self, case, r, worker):
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("tick", "cases", "batch_size", "bulk", "error", "message"),
+    [
+        # An exception in a generator process reaches the writer.
+        (_fail_in_a_child, 12, 6, True, DemoGeneratorFailure, "boom in a child"),
+        # A process that stays silent is stopped.
+        (_hang, 8, 4, None, DemoError, "antwortet nicht mehr"),
+        # A process that dies is reported in German.
+        (_die, 8, 4, True, DemoError, "unerwartet beendet worden"),
+    ],
+    ids=["error", "hang", "death"],
+)
+def test_a_failing_generator_process_stops_the_run_and_writes_nothing(
+    app, reference, monkeypatch, tick, cases, batch_size, bulk, error, message
+):
+    monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick)
+    monkeypatch.setattr(demo_module, "GENERATOR_SILENCE_SECONDS", 0.5 if tick is _hang else 300)
     started = time.monotonic()
     with app.app_context(), unscoped("test demo"):
-        with pytest.raises(DemoError, match="antwortet nicht mehr"):
-            generate_demo(8, 2, batch_size=4, ahead="process")
-        db.session.rollback()
-    assert time.monotonic() - started < 30
-    assert not multiprocessing.active_children()
-
-
-def test_a_generator_process_that_dies_is_reported_in_german(app, reference, monkeypatch):
-    def die(self, case, r, worker):
-        os._exit(3)
-
-    monkeypatch.setattr(DemoGenerator, "_tick_checklist", die)
-    with app.app_context(), unscoped("test demo"):
-        with pytest.raises(DemoError, match="unerwartet beendet worden"):
-            generate_demo(8, 2, batch_size=4, bulk=True, ahead="process")
+        with pytest.raises(error, match=message):
+            generate_demo(cases, 2, batch_size=batch_size, bulk=bulk, ahead="process")
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert time.monotonic() - started < 30
     assert not multiprocessing.active_children()
 
 
