@@ -75,8 +75,12 @@ def load(app, test_config: dict | None = None) -> None:
         LOTSE_ARGON2_MEMORY_KIB=_int("LOTSE_ARGON2_MEMORY_KIB", 65536),
         LOTSE_RETENTION_CASE_YEARS=_int("LOTSE_RETENTION_CASE_YEARS", 3),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
+        LOTSE_LIST_COUNT_LIMIT=_int("LOTSE_LIST_COUNT_LIMIT", 10000),
+        LOTSE_SEARCH_COUNT_LIMIT=_int("LOTSE_SEARCH_COUNT_LIMIT", 1000),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),
+        # Benchmarks: X-Lotse-Statements on every response (services/diagnostics.py).
+        LOTSE_STATEMENT_COUNT_HEADER=bool(_int("LOTSE_STATEMENT_COUNT_HEADER", 0)),
         LOTSE_DEMO_CREDENTIALS=instance_path / "demo-accounts.txt",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         FLASK_ADMIN_SWATCH="default",

@@ -29,13 +29,14 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters
 from flask_admin.model.fields import AjaxSelectField
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField
@@ -43,7 +44,8 @@ from wtforms.validators import ValidationError
 
 from models import Case, db
 from models.auditing import record
-from models.scoping import ScopeViolation
+from models.scoping import ScopeViolation, visible_count, visible_page
+from models.sql import one_of
 from models.types import utcnow
 
 from .fields import country_name, language_names
@@ -156,6 +158,20 @@ def _active_or_kept(model, keep_ids, order):
     if keep_ids:
         condition = condition | model.id.in_(keep_ids)
     return db.session.scalars(select(model).where(condition).order_by(order)).all()
+
+
+class CappedCount(int):
+    """A row count that stopped at its limit: shown as "mehr als 10.000"."""
+
+    def __str__(self) -> str:
+        return _("mehr als %(count)s", count=format_number(int(self)))
+
+    __html__ = __str__
+
+
+def escape_like(term: str) -> str:
+    """``term`` with the wildcards of LIKE escaped (the escape character is a backslash)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ExportTooLarge(Exception):
@@ -304,6 +320,85 @@ class LotseModelView(ProtectedMixin, ModelView):
     @property
     def _archivable(self) -> bool:
         return hasattr(self.model, "archived_at")
+
+    # -- lists: counts that stay cheap at region scale, search that uses the indexes --------
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's ``get_list``, with the count from ``visible_count``.
+
+        The count is exact up to ``LOTSE_LIST_COUNT_LIMIT`` rows (``LOTSE_SEARCH_COUNT_LIMIT``
+        with a search) and "more than" beyond (``CappedCount``), so a large list costs no
+        more than that many index entries; the pager ends at the limit. The rows of the
+        page come from ``visible_page``, so page 200 reads the authority-led index as
+        page 1 does.
+        """
+        joins, count_joins = {}, {}
+        query = self.get_query()
+        count_query = self.get_count_query()
+        if hasattr(query, "_join_entities"):
+            for entity in query._join_entities:
+                for table in entity.tables:
+                    joins[table] = None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search
+            )
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters
+            )
+        limit = current_app.config[
+            "LOTSE_SEARCH_COUNT_LIMIT" if search else "LOTSE_LIST_COUNT_LIMIT"
+        ]
+        count = visible_count(db.session, count_query.statement, self.model, limit)
+        page_size = self.page_size if page_size is None else page_size
+        if count > limit:
+            count = CappedCount(limit)
+            if page_size and page:
+                page = min(page, max(0, -(-limit // page_size) - 1))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        if page_size:
+            offset = (page or 0) * page_size
+            window = visible_page(db.session, query.statement, self.model, offset, page_size)
+            if window is not None:
+                condition, options = window
+                page = None  # the condition selects the page itself
+                query = query.filter(condition).execution_options(**options)
+        for join in self._auto_joins:
+            query = query.options(joinedload(join))
+        query = self._apply_pagination(query, page, page_size)
+        if execute:
+            query = query.all()
+        return count, query
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Each term must match one searchable column (case-insensitive, anywhere in it).
+
+        A column of the model is matched in place, which the trigram indexes of the
+        searched columns serve on PostgreSQL (migration 0003); a column of a related row
+        (the client's name on the case list, say) through ``EXISTS`` on that row instead
+        of Flask-Admin's outer joins, so that no row is repeated and a page or a capped
+        count stops as soon as it has its rows. Wildcards typed by the user are literal.
+        """
+        for term in search.split():
+            pattern = f"%{escape_like(term)}%"
+            dialect = db.session.get_bind().dialect.name
+            conditions = []
+            for field, path in self._search_fields:
+                if not path:
+                    conditions.append(field.ilike(pattern, escape="\\"))
+                    continue
+                if len(path) != 1 or path[0].property.direction.name != "MANYTOONE":
+                    raise TypeError(f"search path {path} must be one many-to-one relation")
+                relationship = path[0].property
+                target = relationship.mapper.class_
+                (local, remote), = relationship.local_remote_pairs
+                matching = select(getattr(target, remote.key)).where(
+                    field.ilike(pattern, escape="\\")
+                )
+                conditions.append(one_of(local, matching, dialect))
+            query = query.filter(or_(*conditions))
+            count_query = count_query.filter(or_(*conditions))
+        return query, count_query, joins, count_joins
 
     def get_filter_arg(self, index, flt):
         # Named from the untranslated label, so a filter URL is the same in German and

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from models.sql import exists_in
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -44,6 +46,8 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with get_engine().connect() as connection:
+        # Indexes of one dialect only (PostgreSQL's trigram indexes) exist only there.
+        conf_args.setdefault("include_object", exists_in(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

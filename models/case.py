@@ -43,6 +43,7 @@ from .reference import (
     MeasureType,
     NeedArea,
 )
+from .sql import trigram_index
 from .types import UTCDateTime
 from .user import User
 
@@ -61,6 +62,7 @@ class Case(OwnedMixin, EditableMixin, db.Model):
         Index("ix_case_authority_opened_on", "authority_id", "opened_on"),
         Index("ix_case_authority_status_opened_on", "authority_id", "status", "opened_on"),
         Index("ix_case_authority_caseworker", "authority_id", "caseworker_id", "status"),
+        trigram_index("case", "number"),
         choice_check("status", CASE_STATUS),
     )
 

@@ -21,6 +21,7 @@ from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_che
 from .db import db
 from .mixins import EditableMixin
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
+from .sql import trigram_index
 
 
 class OwnedMixin:
@@ -40,6 +41,10 @@ class Client(OwnedMixin, EditableMixin, db.Model):
         UniqueConstraint("id", "authority_id"),
         Index("ix_client_authority_family_name", "authority_id", "family_name", "given_names"),
         Index("ix_client_authority_created_at", "authority_id", "created_at"),
+        # The list search (ILIKE '%term%') on PostgreSQL.
+        trigram_index("client", "family_name"),
+        trigram_index("client", "given_names"),
+        trigram_index("client", "number"),
         choice_check("gender", GENDER),
     )
 

@@ -20,16 +20,28 @@ Which scope applies:
 from __future__ import annotations
 
 import contextlib
+import functools
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from flask import has_request_context
-from sqlalchemy import and_, event, exists, or_, select, true
+from sqlalchemy import (
+    and_,
+    event,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.util import find_tables
 
 from .audit import AuditEvent
@@ -47,6 +59,7 @@ from .case import (
 )
 from .client import Client, Consent, HouseholdMember, OwnedMixin, consent_authority
 from .mixins import AuthorMixin
+from .sql import one_of
 from .steering import StructuralIssue
 from .user import User
 
@@ -133,7 +146,7 @@ def bind_request_scope(user) -> None:
     g.lotse_scope = scope_for_user(user) if user is not None and user.is_active else None
 
 
-@cache
+@functools.cache
 def scoped_tables() -> frozenset[str]:
     """The tables whose rows the authority rule filters."""
     classes = [*RULES, CaseShare, AuditEvent, User]
@@ -168,7 +181,13 @@ def _valid_share_of(authority_id: int, today: date, access: tuple[str, ...] = ("
 
 def _shared_client_ids(authority_id: int, today: date):
     case = Case.__table__
-    return select(case.c.client_id).where(case.c.id.in_(_valid_share_of(authority_id, today)))
+    return select(case.c.client_id).where(
+        one_of(case.c.id, _valid_share_of(authority_id, today), _dialect.get())
+    )
+
+
+# The dialect of the statement being scoped; set by the ORM hook for ``_criteria``.
+_dialect: ContextVar[str | None] = ContextVar("lotse_scope_dialect", default=None)
 
 
 # How each class holding client data is scoped. Every OwnedMixin class must appear here;
@@ -198,36 +217,67 @@ RULES: dict[type, str] = {
 # Roles that read every authority's structural issues (DESIGN.md §4).
 STEERING_READERS = frozenset({"team_lead", "auditor"})
 
+# The two disjoint parts of what a class's rule admits: the own authority's rows, and the
+# rows of other authorities that a share admits. ``visible_count`` counts them apart.
+ALL, OWN_PART, SHARED_PART = "all", "own", "shared"
 
-def _condition(cls, rule: str, scope: Scope, today: date):
-    authority_id = scope.authority_id
-    own = cls.authority_id == authority_id
-    if rule == OWN:
-        return own
+
+def _shared(cls, rule: str, scope: Scope, today: date):
+    """The rows of other authorities that ``rule`` admits, or None if it admits none."""
+    authority_id, dialect = scope.authority_id, _dialect.get()
     if rule == OWN_OR_SHARED_CLIENT:
-        return or_(own, cls.id.in_(_shared_client_ids(authority_id, today)))
+        return one_of(cls.id, _shared_client_ids(authority_id, today), dialect)
     if rule == SHARED_CASE:
-        return or_(own, cls.id.in_(_valid_share_of(authority_id, today)))
+        return one_of(cls.id, _valid_share_of(authority_id, today), dialect)
     if rule == OWN_OR_SHARED_CASE:
-        return or_(own, cls.case_id.in_(_valid_share_of(authority_id, today)))
+        return one_of(cls.case_id, _valid_share_of(authority_id, today), dialect)
     if rule == SHARED_CASE_NOT_CONFIDENTIAL:
         # Counselling notes never leave the owning authority (§ 203 StGB).
-        return or_(
-            own,
-            and_(
-                cls.confidential.is_(False),
-                cls.case_id.in_(_valid_share_of(authority_id, today)),
-            ),
+        return and_(
+            cls.confidential.is_(False),
+            one_of(cls.case_id, _valid_share_of(authority_id, today), dialect),
         )
-    if rule == STEERING:
-        return true() if scope.role in STEERING_READERS else own
+    if rule == OWN:
+        return None
     raise ScopeError(f"unknown scoping rule {rule!r}")
 
 
-def _criteria(scope: Scope):
-    today = date.today()
+def _condition(cls, rule: str, scope: Scope, today: date, part: str = ALL):
+    if rule == STEERING:
+        if part == SHARED_PART:
+            return false()
+        return true() if scope.role in STEERING_READERS else cls.authority_id == scope.authority_id
+    own = cls.authority_id == scope.authority_id
+    shared = _shared(cls, rule, scope, today)
+    if part == OWN_PART:
+        return own
+    if part == SHARED_PART:
+        return false() if shared is None else and_(cls.authority_id != scope.authority_id, shared)
+    return own if shared is None else or_(own, shared)
+
+
+def _criteria(scope: Scope, by_hand: type | None = None) -> tuple:
+    """The loader criteria of ``scope``; ``by_hand`` is a class whose conditions the
+    statement already carries (``visible_count``), in each place it reads the class."""
+    return _criteria_on(scope, by_hand, date.today(), _dialect.get())
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria_on(scope: Scope, by_hand: type | None, today: date, dialect: str | None) -> tuple:
+    # Built once per scope and day: SQL expressions are immutable, and building the share
+    # subqueries for every class took longer than running a list page's SQL.
+    token = _dialect.set(dialect)
+    try:
+        return tuple(_build_criteria(scope, by_hand, today))
+    finally:
+        _dialect.reset(token)
+
+
+def _build_criteria(scope: Scope, by_hand: type | None, today: date) -> list:
     options = []
     for cls, rule in RULES.items():
+        if cls is by_hand and scope.sees_client_data:
+            continue
         if not scope.sees_client_data:
             if rule == STEERING and scope.role == "auditor":
                 condition = true()  # structural issues carry no personal data
@@ -277,7 +327,113 @@ def _add_authority_criteria(state):
         raise ScopeError("client data read outside a request without as_user() or unscoped(reason)")
     if scope.unrestricted:
         return
-    state.statement = state.statement.options(*_criteria(scope))
+    token = _dialect.set(state.session.get_bind().dialect.name)
+    try:
+        by_hand = state.execution_options.get("lotse_scoped_by_hand")
+        state.statement = state.statement.options(*_criteria(scope, by_hand))
+    finally:
+        _dialect.reset(token)
+
+
+def _parts(model, statement):
+    """``statement`` narrowed to the own and to the shared part of ``model``'s rule, or None
+    when the current scope gives ``model`` no shared part (then the rule is one condition
+    that the indexes serve as it is)."""
+    scope = current_scope()
+    if (
+        model not in RULES
+        or scope is None
+        or scope.unrestricted
+        or not scope.sees_client_data
+        or RULES[model] in (OWN, STEERING)
+    ):
+        return None
+    today, rule = date.today(), RULES[model]
+    return tuple(
+        statement.where(_condition(model, rule, scope, today, part))
+        for part in (OWN_PART, SHARED_PART)
+    )
+
+
+@contextlib.contextmanager
+def _dialect_of(session: Session):
+    token = _dialect.set(session.get_bind().dialect.name)
+    try:
+        yield
+    finally:
+        _dialect.reset(token)
+
+
+def visible_count(session: Session, statement, model, limit: int | None = None) -> int:
+    """How many rows of ``model`` the ``statement`` finds under the current scope.
+
+    ``statement`` selects from ``model`` (with any joins and filters); its columns do not
+    matter. The own authority's rows and the shared rows of other authorities are disjoint,
+    so they are counted apart and added, in one statement: the own part is a plain
+    ``authority_id = :a`` count that the authority-led indexes answer without reading the
+    table, where one count of ``authority_id = :a OR id IN (shares)`` must visit every row
+    it counts.
+
+    With ``limit``, each part stops counting past ``limit`` rows, so a result above
+    ``limit`` means "more than ``limit``" and costs no more than ``limit`` index entries.
+    """
+
+    def counted(rows):
+        if limit is not None:
+            rows = rows.limit(limit + 1)
+        return select(func.count()).select_from(rows.subquery()).scalar_subquery()
+
+    rows = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    with _dialect_of(session):
+        parts = _parts(model, rows)
+        if parts is None:
+            return session.execute(select(counted(rows))).scalar_one()
+        own, shared = parts
+        total = select(counted(own) + counted(shared))
+    # Each part names its half of ``model``'s rule itself, so the hook leaves ``model`` to
+    # them and scopes every other class as usual.
+    return session.execute(total.execution_options(lotse_scoped_by_hand=model)).scalar_one()
+
+
+def visible_page(session: Session, ordered, model, offset: int, limit: int):
+    """A condition that admits the rows ``offset`` to ``offset + limit`` of ``ordered``
+    (a statement of ``model`` with its joins, filters and ORDER BY) under the current
+    scope, and the execution options a statement using it needs; None if ``model``'s rule
+    is one condition that the indexes serve as it is.
+
+    The visible rows up to ``offset + limit`` are among as many own rows and as many
+    shared rows, and each part is read in order from an authority-led index
+    (``authority_id, opened_on``, say). The page is picked from those few ids, so the
+    statement that loads the page reads ``limit`` rows, instead of walking a sort index of
+    the whole table and filtering by authority (``authority_id = :a OR id IN (shares)``
+    cannot use the authority-led indexes for the order).
+    """
+    keys = []
+    for clause in ordered._order_by_clauses:
+        descending = getattr(clause, "modifier", None) is operators.desc_op
+        keys.append((getattr(clause, "element", clause), descending))
+    columns = [model.id.label("id"), *(key.label(f"k{i}") for i, (key, _d) in enumerate(keys))]
+    ranked = ordered.with_only_columns(*columns, maintain_column_froms=True).order_by(None)
+    ranked = ranked.order_by(*(key.desc() if d else key.asc() for key, d in keys))
+    with _dialect_of(session):
+        parts = _parts(model, ranked)
+    if parts is None:
+        return None
+    candidates = union_all(
+        *(select(part.limit(offset + limit).subquery()) for part in parts)
+    ).subquery()
+    page = (
+        select(candidates.c.id)
+        .order_by(
+            *(
+                candidates.c[f"k{i}"].desc() if d else candidates.c[f"k{i}"].asc()
+                for i, (_key, d) in enumerate(keys)
+            )
+        )
+        .offset(offset)
+        .limit(limit)
+    )
+    return model.id.in_(page), {"lotse_scoped_by_hand": model}
 
 
 def _parent_authority(session: Session, obj) -> int | None:

@@ -1,0 +1,42 @@
+"""Small SQL constructs shared by the data layer and the views."""
+
+from sqlalchemy import Index, any_, func
+
+
+def one_of(column, subquery, dialect: str | None):
+    """``column IN (subquery)``, written so that an index on ``column`` can answer it.
+
+    On PostgreSQL it is ``column = ANY(ARRAY(subquery))``: the subquery becomes an InitPlan
+    computed once, and its array is looked up in the column's index. Inside an ``OR``
+    (``authority_id = :a OR id IN (shares)``) this lets the planner combine two indexes (a
+    BitmapOr), where ``IN (subquery)`` is a hashed filter applied to every row of the table,
+    a sequential scan at region scale. Meant for subqueries that yield few values.
+    """
+    if dialect == "postgresql":
+        return column == any_(func.array(subquery.scalar_subquery()))
+    return column.in_(subquery)
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """A PostgreSQL ``pg_trgm`` GIN index on ``column``, which serves ``ILIKE '%term%'``.
+
+    Created by migration 0003 on PostgreSQL only; SQLite searches the embedded scale with
+    ``LIKE``. ``info["dialect"]`` tells the schema comparison where the index exists.
+    """
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"dialect": "postgresql"},
+    ).ddl_if(dialect="postgresql")
+
+
+def exists_in(dialect: str):
+    """An Alembic ``include_object`` that leaves out objects of another dialect."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        wanted = getattr(obj, "info", {}).get("dialect")
+        return wanted is None or wanted == dialect
+
+    return include

@@ -1,0 +1,173 @@
+"""Lists at region scale: capped counts, pages picked per part of the authority rule, search.
+
+The authority rule counts and pages the own rows and the shared rows apart
+(``models.scoping.visible_count`` and ``visible_page``), so that each part uses the
+authority-led indexes. These tests hold that the answer stays the one of the plain rule:
+the same rows, in the same order, on every page, with the same count, shares included.
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import Authority, Case, Client, User, db
+from models.scoping import as_user, unscoped, visible_count
+from tests import factories
+from tests.test_access import list_count
+from tests.test_sharing import shared as shared_cases  # noqa: F401 (the fixture)
+
+ROW_ID = re.compile(r'name="rowid"[^>]*value="(\d+)"')
+
+
+def _row_ids(response) -> list[int]:
+    assert response.status_code == 200, response.status_code
+    return [int(i) for i in ROW_ID.findall(response.get_data(as_text=True))]
+
+
+def _add_cases(app, authority_id: int, n: int, family_name="Seitenweise") -> None:
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(Authority, authority_id)
+        for i in range(n):
+            client = factories.make_client(authority, family_name=f"{family_name}-{i:02d}")
+            factories.make_case(client, opened_on=date(2025, 1, 1) + timedelta(days=3 * i))
+        db.session.commit()
+
+
+def _user(email):
+    with unscoped("test: who is this"):
+        return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+def _visible_cases_newest_first(app, email) -> list[int]:
+    """The reference: every case the rule admits for ``email``, in the list's order."""
+    with app.app_context():
+        with as_user(_user(email)):
+            rows = db.session.execute(select(Case.id, Case.opened_on)).all()
+    return [i for i, _opened in sorted(rows, key=lambda r: r.opened_on, reverse=True)]
+
+
+def test_pages_of_own_and_shared_cases_are_the_plain_rules_pages(app, shared_cases, login_as):
+    _add_cases(app, shared_cases.recipient, 23)
+    browser = login_as(shared_cases.recipient_team_lead)
+    expected = _visible_cases_newest_first(app, shared_cases.recipient_team_lead)
+    assert shared_cases.case in expected
+    assert shared_cases.other_case not in expected
+
+    pages = [_row_ids(browser.get(f"/admin/case/?page_size=10&page={p}")) for p in range(3)]
+
+    assert [len(p) for p in pages] == [10, 10, len(expected) - 20]
+    # Cases opened on the same day may come in any order, but no such group straddles
+    # two pages here: each page holds exactly the plain rule's rows.
+    for number, page in enumerate(pages):
+        assert set(page) == set(expected[10 * number : 10 * number + 10])
+    assert list_count(browser.get("/admin/case/")) == len(expected)
+
+
+def test_counts_of_shared_parts_and_clients_include_the_shares(app, shared_cases, login_as):
+    browser = login_as(shared_cases.recipient_team_lead)
+    with app.app_context(), unscoped("test check"):
+        own_clients = len(
+            db.session.scalars(
+                select(Client.id).where(Client.authority_id == shared_cases.recipient)
+            )
+            .unique()
+            .all()
+        )
+    # The shared case's client, beside the recipient's own clients.
+    assert list_count(browser.get("/admin/client/")) == own_clients + 1
+    assert shared_cases.client in _row_ids(browser.get("/admin/client/?page_size=100"))
+    # The shared goal beside the recipient's own goal; the unshared case's goal stays out.
+    goals = _row_ids(browser.get("/admin/goal/?page_size=100"))
+    assert sorted(goals) == sorted([shared_cases.goal, shared_cases.recipients_goal])
+
+
+def test_visible_count_adds_the_two_parts(app, shared_cases):
+    with app.app_context():
+        with as_user(_user(shared_cases.recipient_team_lead)):
+            listed = len(db.session.scalars(select(Case.id)).all())
+            counted = visible_count(db.session, select(Case), Case)
+            capped = visible_count(db.session, select(Case), Case, limit=0)
+        with unscoped("test check"):
+            everything = visible_count(db.session, select(Case), Case)
+            total = len(db.session.scalars(select(Case.id)).all())
+    assert counted == listed
+    # Each part stops one row past the limit: more than 0 own and more than 0 shared rows.
+    assert capped == 2
+    assert everything == total > listed
+
+
+def test_a_count_past_the_limit_says_more_than(app, world, login_as, monkeypatch):
+    _add_cases(app, world.authority, 25)
+    monkeypatch.setitem(app.config, "LOTSE_LIST_COUNT_LIMIT", 12)
+    browser = login_as("team_lead")
+
+    html = browser.get("/admin/case/?page_size=10").get_data(as_text=True)
+    assert "Liste (mehr als 12)" in html
+    # The pager ends at the limit; a page past it shows the last page within it.
+    assert "page=1&amp;page_size=10" in html
+    assert "page=2&amp;page_size=10" not in html
+    deep = _row_ids(browser.get("/admin/case/?page_size=10&page=50"))
+    assert deep == _row_ids(browser.get("/admin/case/?page_size=10&page=1"))
+    assert len(deep) == 10
+    with app.test_request_context():
+        from flask_babel import force_locale
+
+        from admin_views.base import CappedCount
+
+        with force_locale("en"):
+            assert str(CappedCount(10000)) == "more than 10,000"
+        with force_locale("de"):
+            assert str(CappedCount(10000)) == "mehr als 10.000"
+
+
+def test_the_search_count_has_its_own_limit(app, world, login_as, monkeypatch):
+    _add_cases(app, world.authority, 5, family_name="Treffer")
+    monkeypatch.setitem(app.config, "LOTSE_SEARCH_COUNT_LIMIT", 3)
+    browser = login_as("team_lead")
+    assert "Liste (mehr als 3)" in browser.get("/admin/case/?search=Treffer").get_data(as_text=True)
+    assert list_count(browser.get("/admin/case/")) >= 5
+
+
+@pytest.mark.parametrize("term", ["%", "_", "\\"])
+def test_wildcards_in_a_search_are_literal(app, world, login_as, term):
+    _add_cases(app, world.authority, 2)
+    browser = login_as("team_lead")
+    assert _row_ids(browser.get("/admin/client/", query_string={"search": term})) == []
+    assert _row_ids(browser.get("/admin/case/", query_string={"search": term})) == []
+
+
+def test_case_search_by_client_name_lists_each_case_once(app, world, login_as):
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(Authority, world.authority)
+        client = factories.make_client(authority, family_name="Zweifall")
+        first = factories.make_case(client, opened_on=date(2026, 2, 1))
+        second = factories.make_case(client, opened_on=date(2026, 2, 2))
+        db.session.commit()
+        ids = [second.id, first.id]
+    browser = login_as("team_lead")
+    response = browser.get("/admin/case/", query_string={"search": "zweif"})
+    assert _row_ids(response) == ids
+    assert list_count(response) == 2
+
+
+def test_search_finds_shared_cases_and_nothing_of_other_authorities(app, shared_cases, login_as):
+    recipient = login_as(shared_cases.recipient_team_lead)
+    found = _row_ids(recipient.get("/admin/case/", query_string={"search": "Freigabe-Nachname"}))
+    assert found == [shared_cases.case]
+    # The owner's unshared case of the same client, and the recipient's own case, stay apart.
+    owner = login_as(shared_cases.owner_caseworker)
+    assert _row_ids(owner.get("/admin/case/", query_string={"search": "EIGEN-Nachname"})) == []
+
+
+def test_search_pages_issue_constant_statements(app, world, login_as, count_queries):
+    browser = login_as("team_lead")
+    _add_cases(app, world.authority, 1, family_name="Konstant")
+    with count_queries() as one:
+        browser.get("/admin/case/?search=Konstant&page_size=50")
+    _add_cases(app, world.authority, 30, family_name="Konstant")
+    with count_queries() as many:
+        response = browser.get("/admin/case/?search=Konstant&page_size=50")
+    assert len(_row_ids(response)) == 31
+    assert one.count == many.count
