@@ -21,6 +21,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -61,8 +62,11 @@ def safe_next(target: str | None) -> str | None:
 def load_user(session_token: str):
     # Finding who is logged in comes before any scope can exist.
     with unscoped("session user lookup"):
+        # With the authority, which every page's header names: one statement, not two.
         user = db.session.execute(
-            select(User).where(User.session_token == session_token, User.active.is_(True))
+            select(User)
+            .where(User.session_token == session_token, User.active.is_(True))
+            .options(joinedload(User.authority))
         ).scalar_one_or_none()
         bind_request_scope(user)
     return user
