@@ -38,6 +38,7 @@ from .reference import (
     TargetGroupView,
 )
 from .referrals import ReferralView
+from .rendering import cached_menu
 from .report import ReportView
 from .security import csp_nonce
 from .steering import StructuralIssueView
@@ -140,6 +141,7 @@ def init_admin(app) -> Admin:
         admin.add_view(view)
     for name, filters, sort_column in PRESETS:
         admin.add_link(PresetLink(name, filters, sort_column, category=TEAM_LISTS))
+    app.jinja_env.globals["cached_menu"] = cached_menu
     app.extensions["lotse_admin"] = admin
     app.extensions["lotse_admin_views"] = {view.endpoint: view for view in views}
     return admin

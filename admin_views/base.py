@@ -51,6 +51,7 @@ from models.types import utcnow
 from .fields import country_name, language_names
 from .i18n import format_date, format_datetime
 from .labels import LABELS
+from .rendering import row_url
 
 VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
 DELETE = "delete"  # reference data only, and only while nothing uses it
@@ -399,6 +400,10 @@ class LotseModelView(ProtectedMixin, ModelView):
             query = query.filter(or_(*conditions))
             count_query = count_query.filter(or_(*conditions))
         return query, count_query, joins, count_joins
+
+    def get_url(self, endpoint, **kwargs):
+        # A list page links every row; the URL is built once and each row's id put in.
+        return row_url(super().get_url, endpoint, **kwargs)
 
     def get_filter_arg(self, index, flt):
         # Named from the untranslated label, so a filter URL is the same in German and

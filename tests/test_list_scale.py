@@ -42,9 +42,8 @@ def _user(email):
 
 def _visible_cases_newest_first(app, email) -> list[int]:
     """The reference: every case the rule admits for ``email``, in the list's order."""
-    with app.app_context():
-        with as_user(_user(email)):
-            rows = db.session.execute(select(Case.id, Case.opened_on)).all()
+    with app.app_context(), as_user(_user(email)):
+        rows = db.session.execute(select(Case.id, Case.opened_on)).all()
     return [i for i, _opened in sorted(rows, key=lambda r: r.opened_on, reverse=True)]
 
 
@@ -171,3 +170,38 @@ def test_search_pages_issue_constant_statements(app, world, login_as, count_quer
         response = browser.get("/admin/case/?search=Konstant&page_size=50")
     assert len(_row_ids(response)) == 31
     assert one.count == many.count
+
+
+def test_the_menu_rendered_once_still_follows_role_language_and_page(app, world, login_as):
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(Authority, world.authority)
+        factories.make_user("lead-en@kreis-lippe.example", "team_lead", authority, locale="en")
+        db.session.commit()
+    team_lead, caseworker = login_as("team_lead"), login_as("caseworker")
+    english = login_as("lead-en@kreis-lippe.example")
+    for _twice in range(2):
+        lead_html = team_lead.get("/admin/case/").get_data(as_text=True)
+        worker_html = caseworker.get("/admin/case/").get_data(as_text=True)
+        english_html = english.get("/admin/case/").get_data(as_text=True)
+        # Team leads' preset lists are theirs alone; the language is the user's.
+        assert "Teamlisten" in lead_html
+        assert "Teamlisten" not in worker_html
+        assert "Team lists" in english_html
+        assert "Teamlisten" not in english_html
+    # The current page is marked in the menu of that page only.
+    goals = team_lead.get("/admin/goal/").get_data(as_text=True)
+    active = re.compile(r'class="dropdown-item active\s*" href="(/admin/[a-z_]+/)"')
+    assert "/admin/goal/" in active.findall(goals)
+    assert "/admin/case/" not in active.findall(goals)
+
+
+def test_each_row_links_to_its_own_record(app, world, login_as):
+    _add_cases(app, world.authority, 12)
+    response = login_as("team_lead").get("/admin/case/?page_size=10")
+    html = response.get_data(as_text=True)
+    ids = _row_ids(response)
+    details = [int(i) for i in re.findall(r'href="/admin/case/details/\?id=(\d+)', html)]
+    edits = [int(i) for i in re.findall(r'href="/admin/case/edit/\?id=(\d+)', html)]
+    assert details == ids
+    assert edits == ids
+    assert len(set(ids)) == 10
