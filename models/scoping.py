@@ -256,6 +256,16 @@ def _condition(cls, rule: str, scope: Scope, today: date, part: str = ALL):
     return own if shared is None else or_(own, shared)
 
 
+@functools.lru_cache(maxsize=1024)
+def _part_condition(cls, rule: str, scope: Scope, today: date, part: str, dialect: str | None):
+    """``_condition`` of one part, built once per scope, day and dialect."""
+    token = _dialect.set(dialect)
+    try:
+        return _condition(cls, rule, scope, today, part)
+    finally:
+        _dialect.reset(token)
+
+
 def _criteria(scope: Scope, by_hand: type | None = None) -> tuple:
     """The loader criteria of ``scope``; ``by_hand`` is a class whose conditions the
     statement already carries (``visible_count``), in each place it reads the class."""
@@ -350,7 +360,7 @@ def _parts(model, statement):
         return None
     today, rule = date.today(), RULES[model]
     return tuple(
-        statement.where(_condition(model, rule, scope, today, part))
+        statement.where(_part_condition(model, rule, scope, today, part, _dialect.get()))
         for part in (OWN_PART, SHARED_PART)
     )
 
