@@ -205,3 +205,15 @@ def test_each_row_links_to_its_own_record(app, world, login_as):
     assert details == ids
     assert edits == ids
     assert len(set(ids)) == 10
+
+
+def test_every_list_page_runs_three_statements(app, world, login_as, count_queries):
+    """The user with their authority, the count of both parts, the page's rows."""
+    from tests.test_list_queries import _add_cases as add_full_cases
+    from tests.test_list_queries import _list_statements
+
+    clients = {role: login_as(role) for role in ("team_lead", "it_admin", "auditor")}
+    add_full_cases(app, world, 0, 3)
+    counts = _list_statements(app, clients, count_queries)
+    assert counts
+    assert {endpoint: n for endpoint, n in counts.items() if n != 3} == {}
