@@ -1,5 +1,7 @@
 """Fälle: cases and their parts."""
 
+import functools
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -7,14 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import Case, CaseChecklistItem, ClosureReason, Goal, NeedArea, User, db
+from models import Case, CaseChecklistItem, Goal, NeedArea, User, db
+from models.auditing import record
 from models.choices import CASE_STATUS
-from services.casefile import load_case_file
+from services.casefile import CaseFile, load_case_file, reference_lists
 from services.cases import on_need_created, open_case, record_needs
 from services.checklist import progress, tick
 from services.history import history
@@ -40,9 +44,51 @@ from .base import (
     operations,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
+from .i18n import choice_label
 from .labels import LABELS
 
 CASE_PART_LOOKUPS = {"case": lookups.CASE}
+# The parts the case file offers "new …" links for (its add_link buttons).
+CASE_FILE_ADDABLE = (
+    "consent",
+    "need",
+    "goal",
+    "measure",
+    "referral",
+    "activity",
+    "case_conference",
+    "evaluation",
+)
+
+
+class _TranslatedOnce:
+    """``labels.get(key, default)`` of a mapping of lazy strings, each translated once."""
+
+    def __init__(self, lazy: dict):
+        self._lazy = lazy
+        self._done = {}
+
+    def get(self, key, default=None):
+        try:
+            return self._done[key]
+        except KeyError:
+            pass
+        if key not in self._lazy:
+            return default
+        # A lazy string renders unescaped (it has __html__); Markup keeps that. The texts
+        # are the project's own labels and their translations, not user input.
+        text = self._done[key] = Markup(self._lazy[key].__html__())  # noqa: S704
+        return text
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit (the read record) without expiring the loaded rows, which the page renders."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 class CaseView(LotseModelView):
@@ -121,38 +167,60 @@ class CaseView(LotseModelView):
 
     @expose("/details/")
     def details_view(self):
-        case = self.get_one(request.args.get("id"))  # 404 and audit for hidden cases
-        file = load_case_file(case.id)
+        """The case file (Fallakte): the case with all its parts, next steps and history.
+
+        Its statements are counted (tests/test_casefile.py): the case is looked up by the
+        case file's own first query instead of ``get_one``'s, the lifecycle conditions are
+        counted from the loaded parts, and the read is committed without expiring what is
+        loaded, so that neither the case nor the current user is read twice.
+        """
+        file = self._read_case_file(request.args.get("id"))
+        case = file.case
         ops = operations("case")
+        facts = file.facts()
         steps = [
-            (step, missing_conditions(file.case, step.target))
-            for step in transitions_from(file.case.status)
+            (step, missing_conditions(case, step.target, facts=facts))
+            for step in transitions_from(case.status)
             if step.operation in ops
         ]
+        is_open = case.status not in CLOSED_STATUSES
+        may_add = {
+            resource: is_open and allowed(resource, CREATE) for resource in CASE_FILE_ADDABLE
+        }
+        areas, reasons = reference_lists(
+            need_areas=may_add["need"],
+            closure_reasons=any(step.target == "closed" for step, _missing in steps),
+        )
         recorded = {need.need_area_id for need in file.needs}
-        open_areas = [
-            area
-            for area in db.session.scalars(
-                select(NeedArea).where(NeedArea.active.is_(True)).order_by(NeedArea.position)
-            )
-            if area.id not in recorded
-        ]
-        reasons = db.session.scalars(
-            select(ClosureReason)
-            .where(ClosureReason.active.is_(True))
-            .order_by(ClosureReason.position)
-        ).all()
+        events = history("case", case.id)
+        _commit_keeping_loaded()
         return self.render(
             "lotse/case_file.html",
             file=file,
             steps=steps,
             closure_reasons=reasons,
-            can=lambda resource, op="create": allowed(resource, op),
+            may_add=may_add,
             return_url=request.full_path,
-            events=history("case", file.case.id),
-            open_areas=open_areas,
-            labels=LABELS,
+            events=events,
+            open_areas=[area for area in areas if area.id not in recorded],
+            labels=_TranslatedOnce(LABELS),
+            # The same labels as the global ``choice_label``, each translated once per page.
+            choice_label=functools.cache(choice_label),
         )
+
+    def _read_case_file(self, id) -> CaseFile:
+        """``get_one`` for the case file: a hidden case is not found (and the denial
+        recorded), a read is recorded; the case file's query is the lookup."""
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        file = load_case_file(pk)
+        if file is None:
+            deny("case", pk, 404)
+        if request.method == "GET":
+            record("read", "case", pk, {"page": request.endpoint})
+        return file
 
     @action("assign", _l("Fallmanager:in zuweisen"))
     def action_assign(self, ids):

@@ -1,26 +1,37 @@
-"""Everything the case file page shows, loaded with a fixed number of queries."""
+"""Everything the case file page shows, loaded with a fixed number of queries.
+
+Each statement pays for the authority rule's loader criteria (models.scoping) besides its
+SQL, so the parts are loaded with as few statements as the shapes allow: the case with its
+many-to-one details, its needs, its evaluation and its checklist progress in one; every
+other list in one each, its own details joined in.
+"""
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Boolean, cast, func, literal, null, select, true, union_all
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from models import (
+    FINAL_GOAL_STATUSES,
     Activity,
+    Agency,
     Case,
     CaseChecklistItem,
     CaseConference,
     CaseShare,
     Client,
+    ClosureReason,
     Consent,
     Evaluation,
     Goal,
     Measure,
     Need,
+    NeedArea,
     Referral,
     db,
 )
+from services.lifecycle import CaseFacts
 
 
 @dataclass
@@ -51,83 +62,156 @@ class CaseFile:
     def effort_minutes(self) -> int:
         return sum(a.duration_minutes for a in self.activities)
 
+    def facts(self) -> CaseFacts:
+        """The lifecycle conditions' counts, from the loaded parts (no queries)."""
+        goals = [goal for goal in self.goals if goal.archived_at is None]
+        return CaseFacts(
+            needs=sum(1 for need in self.needs if need.archived_at is None),
+            agreed_goals=sum(1 for goal in goals if goal.agreed_on is not None),
+            open_goals=sum(1 for goal in goals if goal.status not in FINAL_GOAL_STATUSES),
+            open_required_items=self.checklist.open_required,
+            evaluations=int(self.evaluation is not None),
+        )
+
+
+def _checklist_progress(case_id: int):
+    """One row: done, total and open required items of a case's checklist."""
+    item = CaseChecklistItem
+    open_required = sql_case((item.required.is_(True) & item.done_at.is_(None), 1), else_=0)
+    return (
+        select(
+            func.count(item.done_at).label("done"),
+            func.count(item.id).label("total"),
+            func.coalesce(func.sum(open_required), 0).label("open_required"),
+        )
+        .where(item.case_id == case_id)
+        .subquery("checklist_progress")
+    )
+
 
 def load_case_file(case_id: int) -> CaseFile | None:
     """The case with all its parts; the authority rule decides what is visible."""
-    case = db.session.execute(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(
-            joinedload(Case.client).joinedload(Client.residence_status),
-            joinedload(Case.caseworker),
-            joinedload(Case.access_route),
-            joinedload(Case.closure_reason),
+    progress = _checklist_progress(case_id)
+    row = (
+        db.session.execute(
+            select(Case, Evaluation, progress.c.done, progress.c.total, progress.c.open_required)
+            .select_from(Case)
+            .join(progress, true())
+            .outerjoin(Evaluation, Evaluation.case_id == Case.id)
+            .where(Case.id == case_id)
+            .options(
+                joinedload(Case.client).joinedload(Client.residence_status),
+                joinedload(Case.caseworker),
+                joinedload(Case.access_route),
+                joinedload(Case.closure_reason),
+                joinedload(Case.needs).joinedload(Need.need_area),
+            )
         )
-    ).scalar_one_or_none()
-    if case is None:
+        .unique()
+        .one_or_none()
+    )
+    if row is None:
         return None
+    case, evaluation, done, total, open_required = row
     scalars = db.session.scalars
-    file = CaseFile(case=case)
-    file.consents = scalars(
-        select(Consent)
-        .where(Consent.client_id == case.client_id)
-        .options(selectinload(Consent.recipient_agencies))
-        .order_by(Consent.given_on.desc())
-    ).all()
-    file.needs = scalars(
-        select(Need).where(Need.case_id == case_id).options(joinedload(Need.need_area))
-    ).all()
-    file.goals = scalars(
-        select(Goal)
-        .where(Goal.case_id == case_id)
-        .options(
-            joinedload(Goal.need_area),
-            selectinload(Goal.measures).options(
-                joinedload(Measure.agency), joinedload(Measure.measure_type)
-            ),
+    file = CaseFile(
+        case=case,
+        needs=sorted(case.needs, key=lambda need: need.id),
+        evaluation=evaluation,
+        checklist=ChecklistProgress(done=done, total=total, open_required=int(open_required)),
+    )
+    file.consents = (
+        scalars(
+            select(Consent)
+            .outerjoin(Consent.recipient_agencies)
+            .where(Consent.client_id == case.client_id)
+            .options(contains_eager(Consent.recipient_agencies))
+            # The collections have no order of their own; by id, alike on both databases.
+            .order_by(Consent.given_on.desc(), Consent.id, Agency.id)
         )
-        .order_by(Goal.id)
-    ).all()
+        .unique()
+        .all()
+    )
+    file.goals = (
+        scalars(
+            select(Goal)
+            .where(Goal.case_id == case_id)
+            .options(joinedload(Goal.measures).joinedload(Measure.agency))
+            .order_by(Goal.id)
+        )
+        .unique()
+        .all()
+    )
     file.referrals = scalars(
         select(Referral)
         .where(Referral.case_id == case_id)
-        .options(joinedload(Referral.agency), joinedload(Referral.need_area))
+        .options(joinedload(Referral.agency))
         .order_by(Referral.id)
     ).all()
     file.activities = scalars(
         select(Activity).where(Activity.case_id == case_id).order_by(Activity.occurred_on.desc())
     ).all()
-    file.conferences = scalars(
-        select(CaseConference)
-        .where(CaseConference.case_id == case_id)
-        .options(selectinload(CaseConference.agencies))
-        .order_by(CaseConference.held_on.desc())
-    ).all()
+    file.conferences = (
+        scalars(
+            select(CaseConference)
+            .outerjoin(CaseConference.agencies)
+            .where(CaseConference.case_id == case_id)
+            .options(contains_eager(CaseConference.agencies))
+            .order_by(CaseConference.held_on.desc(), CaseConference.id, Agency.id)
+        )
+        .unique()
+        .all()
+    )
     file.shares = scalars(
         select(CaseShare)
         .where(CaseShare.case_id == case_id)
         .options(joinedload(CaseShare.authority))
         .order_by(CaseShare.granted_on.desc())
     ).all()
-    file.evaluation = scalars(select(Evaluation).where(Evaluation.case_id == case_id)).first()
-    done, total, open_required = db.session.execute(
-        select(
-            func.count(CaseChecklistItem.done_at),
-            func.count(CaseChecklistItem.id),
-            func.coalesce(
-                func.sum(
-                    sql_case(
-                        (
-                            CaseChecklistItem.required.is_(True)
-                            & CaseChecklistItem.done_at.is_(None),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-        ).where(CaseChecklistItem.case_id == case_id)
-    ).one()
-    file.checklist = ChecklistProgress(done=done, total=total, open_required=int(open_required))
     return file
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    id: int
+    code: str
+    name: str
+    requires_evaluation: bool | None
+
+
+def reference_lists(
+    need_areas: bool = True, closure_reasons: bool = True
+) -> tuple[list[ReferenceEntry], list[ReferenceEntry]]:
+    """The active need areas and closure reasons, each in its order, in one statement;
+    a list not asked for stays empty (and unqueried)."""
+    parts = []
+    if need_areas:
+        parts.append(
+            select(
+                literal(0).label("kind"),
+                NeedArea.id,
+                NeedArea.code,
+                NeedArea.name,
+                NeedArea.position,
+                cast(null(), Boolean).label("requires_evaluation"),
+            ).where(NeedArea.active.is_(True))
+        )
+    if closure_reasons:
+        parts.append(
+            select(
+                literal(1).label("kind"),
+                ClosureReason.id,
+                ClosureReason.code,
+                ClosureReason.name,
+                ClosureReason.position,
+                ClosureReason.requires_evaluation,
+            ).where(ClosureReason.active.is_(True))
+        )
+    lists = ([], [])
+    if not parts:
+        return lists
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    statement = statement.order_by("kind", "position", "id")
+    for kind, id_, code, name, _position, requires_evaluation in db.session.execute(statement):
+        lists[kind].append(ReferenceEntry(id_, code, name, requires_evaluation))
+    return lists

@@ -91,30 +91,68 @@ def _open_required_items(case: Case) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the conditions count, taken from a case's parts already loaded (the case file).
+
+    Counted as ``missing_conditions`` counts them itself: archived needs and goals left out.
+    """
+
+    needs: int
+    agreed_goals: int
+    open_goals: int  # goals without a final status
+    open_required_items: int  # required checklist items not done
+    evaluations: int
+
+
 def missing_conditions(
-    case: Case, target: str, closure_reason: ClosureReason | None = None
+    case: Case,
+    target: str,
+    closure_reason: ClosureReason | None = None,
+    *,
+    facts: CaseFacts | None = None,
 ) -> list[str]:
-    """Why ``case`` cannot move to ``target`` now; empty when it can."""
+    """Why ``case`` cannot move to ``target`` now; empty when it can.
+
+    Without ``facts`` the counts are queried; with them, only the texts of open required
+    checklist items are, and only when there are some.
+    """
     missing = []
     if target == "planning":
-        if _count(Need, Need.case_id == case.id, Need.archived_at.is_(None)) == 0:
+        needs = (
+            facts.needs
+            if facts is not None
+            else _count(Need, Need.case_id == case.id, Need.archived_at.is_(None))
+        )
+        if needs == 0:
             missing.append(_("Es ist noch kein Bedarf erfasst."))
         if case.client.privacy_notice_given_on is None:
             missing.append(
                 _("Der Datenschutzhinweis (Art. 13 DSGVO) ist bei der Klient:in nicht vermerkt.")
             )
     elif target == "active" and case.status in ("planning", "on_hold", "closed"):
-        agreed = _count(
-            Goal, Goal.case_id == case.id, Goal.agreed_on.is_not(None), Goal.archived_at.is_(None)
+        agreed = (
+            facts.agreed_goals
+            if facts is not None
+            else _count(
+                Goal,
+                Goal.case_id == case.id,
+                Goal.agreed_on.is_not(None),
+                Goal.archived_at.is_(None),
+            )
         )
         if agreed == 0:
             missing.append(_("Es ist noch kein Ziel mit der Klient:in vereinbart."))
     elif target == "evaluation":
-        open_goals = _count(
-            Goal,
-            Goal.case_id == case.id,
-            Goal.archived_at.is_(None),
-            Goal.status.not_in(FINAL_GOAL_STATUSES),
+        open_goals = (
+            facts.open_goals
+            if facts is not None
+            else _count(
+                Goal,
+                Goal.case_id == case.id,
+                Goal.archived_at.is_(None),
+                Goal.status.not_in(FINAL_GOAL_STATUSES),
+            )
         )
         if open_goals:
             missing.append(
@@ -126,7 +164,7 @@ def missing_conditions(
                     open_goals,
                 )
             )
-        items = _open_required_items(case)
+        items = _open_required_items(case) if facts is None or facts.open_required_items else []
         if items:
             missing.append(
                 _("Offene Pflichtpunkte der Checkliste: %(items)s.", items="; ".join(items))
@@ -137,7 +175,12 @@ def missing_conditions(
         elif not closure_reason.active:
             missing.append(_("Dieser Abschlussgrund ist nicht mehr aktiv."))
         elif case.status == "evaluation":
-            if _count(Evaluation, Evaluation.case_id == case.id) == 0:
+            evaluations = (
+                facts.evaluations
+                if facts is not None
+                else _count(Evaluation, Evaluation.case_id == case.id)
+            )
+            if evaluations == 0:
                 missing.append(_("Es gibt noch keine Abschlussbewertung."))
         elif closure_reason.requires_evaluation:
             missing.append(

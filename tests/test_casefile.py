@@ -6,6 +6,7 @@ import pytest
 
 from models import Activity, CaseChecklistItem, Need, db
 from models.scoping import unscoped
+from services.cases import record_needs
 from tests import factories
 
 
@@ -92,6 +93,68 @@ def test_case_file_queries_do_not_grow_with_entries(
         html = team_lead_client.get(url).get_data(as_text=True)
     assert "Ziel 19" in html
     assert many.count == few.count
+
+
+def _grow_to(app, world, case_id, parts=10, activities=50):
+    """The case of ``make_full_case`` (one of each part) grown to ``parts`` needs, goals
+    with a measure each and referrals, and ``activities`` contacts."""
+    with app.app_context(), unscoped("test arrangement"):
+        case = db.session.get(factories.Case, case_id)
+        consent = case.client.consents[0]
+        owned = {"case": case, "authority_id": case.authority_id}
+        areas = [
+            factories.NeedArea(code=f"grown_{i}", name=f"Feld {i}", position=50 + i)
+            for i in range(1, parts)
+        ]
+        db.session.add_all(areas)
+        db.session.flush()
+        record_needs(case, areas)
+        for i in range(1, parts):
+            goal = factories.Goal(description=f"Ziel {i}", **owned)
+            db.session.add_all(
+                [
+                    goal,
+                    factories.Measure(goal=goal, description=f"Maßnahme {i}", **owned),
+                    factories.Referral(
+                        agency_id=world.jobcenter,
+                        reason=f"Vermittlung {i}",
+                        consent=consent,
+                        status="sent",
+                        **owned,
+                    ),
+                ]
+            )
+        db.session.add_all(
+            Activity(duration_minutes=10, summary=f"Kontakt {i}", **owned)
+            for i in range(1, activities)
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["team_lead", "foreign_caseworker"])
+@pytest.mark.parametrize("status", ["intake", "active"])
+def test_big_case_file_takes_at_most_12_statements_as_many_as_a_small_one(
+    app, world, login_as, case_id, count_queries, role, status
+):
+    """Everything counted: the user, the read record, the history, the reference lists."""
+    with app.app_context(), unscoped("test arrangement"):
+        db.session.get(factories.Case, case_id).status = status
+        db.session.commit()
+    browser = login_as(role)
+    url = f"/admin/case/details/?id={case_id}"
+    browser.get(url)
+    with count_queries() as small:
+        assert browser.get(url).status_code == 200
+    _grow_to(app, world, case_id)
+    with count_queries() as big:
+        html = browser.get(url).get_data(as_text=True)
+    assert html.count('href="/admin/need/details/?id=') == 10
+    assert html.count('href="/admin/goal/details/?id=') == 10
+    assert html.count('href="/admin/measure/details/?id=') == 10
+    assert html.count('href="/admin/referral/details/?id=') == 10
+    assert html.count('href="/admin/activity/details/?id=') == 50
+    assert big.count <= 12, "\n\n".join(big.statements)
+    assert big.count == small.count
 
 
 def _revoke_shares(app, case_id):
