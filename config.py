@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md §6), with safe defaults."""
+"""Configuration from the environment (docs/design.md §6), with safe defaults."""
 
 import os
 import secrets

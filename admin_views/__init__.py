@@ -1,4 +1,4 @@
-"""The admin: every view in one registration list, grouped as in DESIGN.md §5."""
+"""The admin: every view in one registration list, grouped as in docs/design.md §5."""
 
 from flask import current_app, url_for
 from flask_admin import Admin
@@ -86,7 +86,7 @@ def build_views():
     ]
 
 
-# Team-lead presets (DESIGN.md §5): links to named-filter URLs of the case list.
+# Team-lead presets (docs/design.md §5): links to named-filter URLs of the case list.
 PRESETS = [
     (_l("Überfällig"), [("Überfällig", "ist", "1")], None),
     (_l("Nicht zugewiesen"), [("Nicht zugewiesen", "ist", "1")], None),

@@ -57,7 +57,7 @@ VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "expo
 DELETE = "delete"  # reference data only, and only while nothing uses it
 TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
 # Dashboard and report: the whole own authority's figures, and anonymised totals across
-# authorities (DESIGN.md §4, "dashboard").
+# authorities (docs/design.md §4, "dashboard").
 TEAM, REGION = "team", "region"
 CLOSED_STATUSES = ("closed", "declined")
 
@@ -92,7 +92,7 @@ def _grant(resources, *ops) -> dict[str, frozenset[str]]:
     return dict.fromkeys(resources, frozenset(ops))
 
 
-# The role matrix of DESIGN.md §4. Resources are admin endpoint names.
+# The role matrix of docs/design.md §4. Resources are admin endpoint names.
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "caseworker": {
         **_grant(CASE_DATA, VIEW, CREATE, EDIT),
@@ -237,7 +237,7 @@ class ProtectedMixin:
 class LotseModelView(ProtectedMixin, ModelView):
     """Base of every generated screen: permissions, German display, safe saving."""
 
-    can_delete = False  # records are archived, never deleted (DESIGN.md §8)
+    can_delete = False  # records are archived, never deleted (docs/design.md §8)
     can_view_details = True  # read once at start-up; must stay a plain True
     can_set_page_size = True
     page_size = 25
@@ -417,7 +417,7 @@ class LotseModelView(ProtectedMixin, ModelView):
         return re.sub(r"\s+", "_", slug.strip())
 
     def get_one(self, id):
-        # A row the authority rule hides is "not found", never "forbidden" (DESIGN.md §4);
+        # A row the authority rule hides is "not found", never "forbidden" (docs/design.md §4);
         # Flask-Admin itself would redirect with a flash message instead.
         try:
             pk = int(id)
@@ -433,7 +433,7 @@ class LotseModelView(ProtectedMixin, ModelView):
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
-        # Flask-Admin's inline edit does not check can_edit itself (FLASK_ADMIN_NOTES.md).
+        # Flask-Admin's inline edit does not check can_edit itself (docs/flask-admin.md).
         if not self.can_edit:
             abort(403)
         return super().ajax_update()

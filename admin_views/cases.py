@@ -151,7 +151,7 @@ class CaseView(LotseModelView):
         if is_created and model.caseworker is None:
             model.caseworker = db.session.get(User, current_user.id)
         elif reassigned:
-            # Assigning cases to others is the team lead's (DESIGN.md §4).
+            # Assigning cases to others is the team lead's (docs/design.md §4).
             if model.caseworker.id != current_user.id and not allowed("case", ASSIGN):
                 raise ValidationError(_("Nur die Teamleitung weist Fälle anderen zu."))
             if (
@@ -509,7 +509,7 @@ class EvaluationView(LotseModelView):
         model.effort_minutes = effort_minutes(model.case.id)
 
     def render(self, template, **kwargs):
-        # The form shows each goal of the case with its final status (DESIGN.md §2).
+        # The form shows each goal of the case with its final status (docs/design.md §2).
         if template == self.create_template:
             model = kwargs.get("model")
             case_id = model.case_id if model is not None else request.args.get("case", type=int)

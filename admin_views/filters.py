@@ -1,4 +1,4 @@
-"""List filters that need more than one column: the team-lead presets of DESIGN.md §5."""
+"""List filters that need more than one column: the team-lead presets of docs/design.md §5."""
 
 from datetime import date, timedelta
 

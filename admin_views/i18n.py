@@ -31,7 +31,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every ``.po`` below ``directory`` whose ``.mo`` is missing or older.
 
     This covers the project's English catalogue and Flask-Admin's German one, whose
-    shipped ``.mo`` lacks messages that its ``.po`` has (FLASK_ADMIN_NOTES.md).
+    shipped ``.mo`` lacks messages that its ``.po`` has (docs/flask-admin.md).
     """
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
@@ -72,7 +72,7 @@ def select_locale() -> str:
 
 
 def format_date(value) -> str:
-    """TT.MM.JJJJ, as German users expect (DESIGN.md §10)."""
+    """TT.MM.JJJJ, as German users expect (docs/design.md §10)."""
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -1,4 +1,4 @@
-"""CSRF protection, security headers and generic error pages (DESIGN.md §9)."""
+"""CSRF protection, security headers and generic error pages (docs/design.md §9)."""
 
 import secrets
 
@@ -77,7 +77,7 @@ def init_security(app) -> None:
     @app.errorhandler(ScopeViolation)
     def scope_violation(error):
         # A write across the authority boundary: nothing is saved, and the row "does not
-        # exist" for this user (DESIGN.md §4).
+        # exist" for this user (docs/design.md §4).
         db.session.rollback()
         return render_template("error.html", code=404, message=ERRORS[404]()), 404
 

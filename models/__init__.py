@@ -1,4 +1,4 @@
-"""The domain model of DESIGN.md §2, one module per aggregate."""
+"""The domain model of docs/design.md §2, one module per aggregate."""
 
 from . import auditing, scoping  # noqa: F401  (register the authority rule and the audit)
 from .audit import AuditEvent, NumberSequence

@@ -181,7 +181,7 @@ class Consent(ClientPartMixin, EditableMixin, db.Model):
     recipient_agencies: Mapped[list[Agency]] = relationship(secondary=consent_agency)
 
     def is_valid(self, on: date | None = None) -> bool:
-        """Valid while given, not withdrawn and not expired (DESIGN.md §2)."""
+        """Valid while given, not withdrawn and not expired (docs/design.md §2)."""
         on = on or date.today()
         if self.given_on > on:
             return False

@@ -46,7 +46,7 @@ class ArchiveMixin:
 
 
 class EditableMixin(TimestampMixin, AuthorMixin, VersionMixin, ArchiveMixin):
-    """Everything a record that users edit carries (DESIGN.md §2)."""
+    """Everything a record that users edit carries (docs/design.md §2)."""
 
 
 class ReferenceMixin(TimestampMixin, AuthorMixin, VersionMixin):

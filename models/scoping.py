@@ -1,4 +1,4 @@
-"""The authority rule of DESIGN.md §4, in one place.
+"""The authority rule of docs/design.md §4, in one place.
 
 Every ORM read of a session runs through ``_add_authority_criteria``, which adds
 ``with_loader_criteria`` for the classes that hold client data. That scopes lists, counts,
@@ -63,7 +63,7 @@ from .sql import one_of
 from .steering import StructuralIssue
 from .user import User
 
-# Roles that must never reach client or case data (separation of duties, DESIGN.md §4).
+# Roles that must never reach client or case data (separation of duties, docs/design.md §4).
 ROLES_WITHOUT_CLIENT_DATA = frozenset({"it_admin", "auditor"})
 
 
@@ -157,7 +157,7 @@ def _valid_share_of(authority_id: int, today: date, access: tuple[str, ...] = ("
     """Core condition for case shares with ``authority_id`` that are in force ``today``.
 
     A share is in force while it is not revoked and its consent is given, not withdrawn,
-    not expired and still names the receiving authority (DESIGN.md §4). Written against the
+    not expired and still names the receiving authority (docs/design.md §4). Written against the
     tables, not the classes, so the authority rule does not apply to itself.
     """
     share, consent, recipients = CaseShare.__table__, Consent.__table__, consent_authority
@@ -214,7 +214,7 @@ RULES: dict[type, str] = {
     Activity: SHARED_CASE_NOT_CONFIDENTIAL,
     StructuralIssue: STEERING,
 }
-# Roles that read every authority's structural issues (DESIGN.md §4).
+# Roles that read every authority's structural issues (docs/design.md §4).
 STEERING_READERS = frozenset({"team_lead", "auditor"})
 
 # The two disjoint parts of what a class's rule admits: the own authority's rows, and the
@@ -518,7 +518,7 @@ def _check_writable(session: Session, scope: Scope | None, obj) -> None:
         raise ScopeViolation("this role writes no client data")
     if getattr(obj, _owner_attr(obj)) == scope.authority_id:
         return
-    # Another authority's row: only parts of a case shared for writing (DESIGN.md §4). The
+    # Another authority's row: only parts of a case shared for writing (docs/design.md §4). The
     # case itself, its client's master data and the shares stay with the owner.
     if RULES.get(type(obj)) in (OWN_OR_SHARED_CASE, SHARED_CASE_NOT_CONFIDENTIAL):
         writable = _valid_share_of(scope.authority_id, date.today(), access=("write",))

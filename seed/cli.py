@@ -1,4 +1,4 @@
-"""The ``flask`` commands of DESIGN.md §6: ``seed …``, ``users …`` and ``privacy …``."""
+"""The ``flask`` commands of docs/design.md §6: ``seed …``, ``users …`` and ``privacy …``."""
 
 from .commands import seed
 from .privacy import privacy

@@ -1,4 +1,4 @@
-"""Opening cases and recording needs: numbering and copying checklists (DESIGN.md §3).
+"""Opening cases and recording needs: numbering and copying checklists (docs/design.md §3).
 
 The admin views, the demo generator and the tests call these same functions.
 """

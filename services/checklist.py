@@ -1,4 +1,4 @@
-"""Ticking checklist items of a case, with who and when (DESIGN.md §5)."""
+"""Ticking checklist items of a case, with who and when (docs/design.md §5)."""
 
 from models import CaseChecklistItem
 from models.types import utcnow

@@ -1,4 +1,4 @@
-"""Follow-ups (Wiedervorlage), derived from the records rather than typed in (DESIGN.md §3)."""
+"""Follow-ups (Wiedervorlage), derived from the records rather than typed in (docs/design.md §3)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""The case lifecycle of DESIGN.md §3: transitions as functions with their conditions.
+"""The case lifecycle of docs/design.md §3: transitions as functions with their conditions.
 
 ``transition(case, to, user, closure_reason_code=None)`` either moves the case or raises
 ``TransitionRefused`` with German reasons, having changed nothing. The case file's buttons,
@@ -64,7 +64,7 @@ def find_transition(status: str, target: str) -> Transition | None:
 
 
 def effort_minutes(case_id: int) -> int:
-    """The summed duration of a case's activities, the effort of DESIGN.md §2."""
+    """The summed duration of a case's activities, the effort of docs/design.md §2."""
     total = db.session.execute(
         select(func.coalesce(func.sum(Activity.duration_minutes), 0)).where(
             Activity.case_id == case_id

@@ -1,4 +1,4 @@
-"""Closed-loop referrals: rules a referral must satisfy at every save (DESIGN.md §2, §3)."""
+"""Closed-loop referrals: rules a referral must satisfy at every save (docs/design.md §2, §3)."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""Sharing a case with another authority, on the basis of the client's consent (DESIGN.md §4)."""
+"""Sharing a case with another authority on the client's consent (docs/design.md §4)."""
 
 from datetime import date
 

@@ -2,7 +2,7 @@
 
 Debian's Chromium (``/usr/bin/chromium``) is driven through Playwright's sync API; Playwright's
 own browser downloads are not used. Without a usable Chromium the browser tests are skipped
-locally and fail in CI (``CI=true``), as PostgreSQL does (DESIGN.md §6).
+locally and fail in CI (``CI=true``), as PostgreSQL does (docs/design.md §6).
 """
 
 import os

@@ -1,6 +1,6 @@
-"""Who reaches what: the role matrix of DESIGN.md §4 and the authority boundary, by every URL.
+"""Who reaches what: the role matrix of docs/design.md §4 and the authority boundary, by every URL.
 
-The role table is written out here a second time, from DESIGN.md, and compared with
+The role table is written out here a second time, from docs/design.md, and compared with
 ``admin_views.base.PERMISSIONS``, so that the two cannot drift apart. Then every URL under
 ``/admin`` is tried by an anonymous visitor, by users of another authority with the first
 authority's ids, and by roles without the right. Rows of the first authority carry planted
@@ -75,13 +75,13 @@ LETTERS = {
 }
 ROLES = ("caseworker", "team_lead", "it_admin", "auditor")
 
-# The role table of DESIGN.md §4, one row per admin endpoint (DESIGN.md §6), read from the
-# design and not from the code. v view, c create, e edit, a archive, x export, and for cases
-# t lifecycle transition, r reopen, s assign a caseworker, d delete (reference entries no
-# longer in use only, issue 5), w the whole authority's figures, g anonymised totals across
-# authorities (the team lead's dashboard and report). The auditor's export of the trail is
-# issue 6's.
-# "update" is edit (and, for a case, moving it along its lifecycle, DESIGN.md §3);
+# The role table of docs/design.md §4, one row per admin endpoint (docs/design.md §6), read
+# from the design and not from the code. v view, c create, e edit, a archive, x export, and
+# for cases t lifecycle transition, r reopen, s assign a caseworker, d delete (reference
+# entries no longer in use only), w the whole authority's figures, g anonymised totals
+# across authorities (the team lead's dashboard and report). The auditor may export the
+# audit trail.
+# "update" is edit (and, for a case, moving it along its lifecycle, docs/design.md §3);
 # "deactivate" reference data or users is an edit of `active`; "manage shares" is create,
 # read and update a share (revoking sets `revoked_on`). The follow-up list (§5) is case work.
 # fmt: off
@@ -140,7 +140,7 @@ CLIENT_DATA_ENDPOINTS = (
     "evaluation",
     "case_share",
 )
-# Rows that belong to one authority (DESIGN.md §4), and staff accounts, which only IT
+# Rows that belong to one authority (docs/design.md §4), and staff accounts, which only IT
 # admins see across authorities; reference data and the audit trail are not in this sweep.
 OWNED_ENDPOINTS = (*CLIENT_DATA_ENDPOINTS, "structural_issue", "user")
 # Structural issues carry no personal data; these roles read every authority's.
@@ -185,7 +185,7 @@ LOOKUP_TERMS = {
 }
 # Where the second authority's audit event came from; shown in the audit list.
 FOREIGN_AUDIT_ADDR = "203.0.113.99"
-# The audit trail will record reads and denials (DESIGN.md §2), so it may grow on any request.
+# The audit trail will record reads and denials (docs/design.md §2), so it may grow on any request.
 NOT_SNAPSHOTTED = {"audit_event"}
 
 
@@ -1055,7 +1055,7 @@ def test_counting_rows_of_another_authority_counts_none(app, data):
 
 
 def test_auditors_read_only_their_own_authoritys_audit_trail(app, login_as, data):
-    """DESIGN.md §4: the audit trail is read per authority ("read (own authority)")."""
+    """docs/design.md §4: the audit trail is read per authority ("read (own authority)")."""
     browser = login_as("auditor")
     assert (
         browser.get(url(app, "audit_event.details_view", id=data.foreign_audit)).status_code == 404
@@ -1160,7 +1160,7 @@ def test_a_case_cannot_be_assigned_to_another_authoritys_user(app, login_as, dat
 
 
 def test_only_team_leads_assign_caseworkers(app, login_as, data):
-    """DESIGN.md §4: assigning a caseworker is a team lead's right, not a caseworker's."""
+    """docs/design.md §4: assigning a caseworker is a team lead's right, not a caseworker's."""
     browser = login_as("caseworker")
     case_id = data.row["case"]
     form = with_version(
@@ -1400,7 +1400,7 @@ NOT_CLIENT_DATA = {
 # Scoped by a criterion of their own in models.scoping, not by a RULES entry.
 OWN_CRITERION = {
     CaseShare: "seen by the owning and the receiving authority",
-    AuditEvent: "each authority reads its own audit trail (DESIGN.md §4)",
+    AuditEvent: "each authority reads its own audit trail (docs/design.md §4)",
 }
 
 

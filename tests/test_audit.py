@@ -1,4 +1,4 @@
-"""The audit trail (DESIGN.md §2, §8): every change, read, login, denial and export."""
+"""The audit trail (docs/design.md §2, §8): every change, read, login, denial and export."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""The case file page and the case checklist (DESIGN.md §5)."""
+"""The case file page and the case checklist (docs/design.md §5)."""
 
 import re
 

@@ -165,7 +165,7 @@ def test_structural_issues_by_need_area_and_status(login_as, figures):
     header = ["Handlungsfeld", "gemeldet", "in Beratung", "Maßnahme vereinbart", "behoben"]
     lead = tables(page(login_as("team_lead")))["issues"]
     assert lead[0][:5] == header
-    # Team leads read every authority's issues (DESIGN.md §4): B2's counts too.
+    # Team leads read every authority's issues (docs/design.md §4): B2's counts too.
     assert {row[0]: row[1:] for row in lead[1:]} == {
         "Sprache": ["2", "0", "0", "0", "0", "2"],
         "Arbeit": ["0", "1", "0", "0", "0", "1"],

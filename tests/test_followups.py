@@ -1,4 +1,4 @@
-"""Follow-ups, team-lead presets, bulk assignment and referral rules (DESIGN.md §3, §5)."""
+"""Follow-ups, team-lead presets, bulk assignment and referral rules (docs/design.md §3, §5)."""
 
 from datetime import date, timedelta
 

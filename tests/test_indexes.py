@@ -1,4 +1,4 @@
-"""Every foreign key column can be found by an index (DESIGN.md §2, §11)."""
+"""Every foreign key column can be found by an index (docs/design.md §2, §11)."""
 
 from models import db
 

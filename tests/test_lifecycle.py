@@ -1,4 +1,4 @@
-"""The case lifecycle (DESIGN.md §3): every transition and every refusal, through the endpoint."""
+"""The case lifecycle (docs/design.md §3): every transition and refusal, through the endpoint."""
 
 from datetime import date
 

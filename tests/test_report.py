@@ -1,4 +1,4 @@
-"""The steering report (issue 7): exact figures per need area, filters, protection of small
+"""The steering report: exact figures per need area, filters, protection of small
 numbers across authorities, the lessons without personal data, the xlsx download, access
 and a fixed number of queries. Data set: ``tests/statistics_data.py``; on SQLite and
 PostgreSQL alike."""

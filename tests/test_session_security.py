@@ -1,4 +1,4 @@
-"""Login and session hardening (DESIGN.md §9; OWASP ASVS 5.0 V6/V7)."""
+"""Login and session hardening (docs/design.md §9; OWASP ASVS 5.0 V6/V7)."""
 
 import os
 import time

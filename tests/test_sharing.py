@@ -1,4 +1,4 @@
-"""Cases shared with another authority through a client's consent (DESIGN.md §4).
+"""Cases shared with another authority through a client's consent (docs/design.md §4).
 
 Every test runs in both directions: the first authority shares a case with the second, and
 the second with the first. Shares are arranged directly in the database, as there is no
