@@ -392,7 +392,7 @@ class LotseModelView(ProtectedMixin, ModelView):
                     raise TypeError(f"search path {path} must be one many-to-one relation")
                 relationship = path[0].property
                 target = relationship.mapper.class_
-                (local, remote), = relationship.local_remote_pairs
+                ((local, remote),) = relationship.local_remote_pairs
                 matching = select(getattr(target, remote.key)).where(
                     field.ilike(pattern, escape="\\")
                 )
