@@ -77,6 +77,7 @@ def load(app, test_config: dict | None = None) -> None:
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_LIST_COUNT_LIMIT=_int("LOTSE_LIST_COUNT_LIMIT", 10000),
         LOTSE_SEARCH_COUNT_LIMIT=_int("LOTSE_SEARCH_COUNT_LIMIT", 1000),
+        LOTSE_STATISTICS_CACHE_SECONDS=_int("LOTSE_STATISTICS_CACHE_SECONDS", 120),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),
         # Benchmarks: X-Lotse-Statements on every response (services/diagnostics.py).

@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     request,
     stream_with_context,
@@ -347,9 +348,11 @@ class LotseModelView(ProtectedMixin, ModelView):
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters
             )
-        limit = current_app.config[
-            "LOTSE_SEARCH_COUNT_LIMIT" if search else "LOTSE_LIST_COUNT_LIMIT"
-        ]
+        limit = g.get("lotse_count_limit")
+        if limit is None:
+            limit = current_app.config[
+                "LOTSE_SEARCH_COUNT_LIMIT" if search else "LOTSE_LIST_COUNT_LIMIT"
+            ]
         count = visible_count(db.session, count_query.statement, self.model, limit)
         page_size = self.page_size if page_size is None else page_size
         if count > limit:
@@ -594,8 +597,13 @@ class LotseModelView(ProtectedMixin, ModelView):
         return f"lotse_{self.endpoint}_{datetime.now():%Y-%m-%d_%H-%M}.{export_type}"
 
     def _export_data(self):
-        count, data = super()._export_data()
-        if count is not None and count > self.export_max_rows:
+        # Counted up to the export's own cap: a capped count means "more than the cap".
+        g.lotse_count_limit = self.export_max_rows
+        try:
+            count, data = super()._export_data()
+        finally:
+            g.pop("lotse_count_limit", None)
+        if count is not None and (isinstance(count, CappedCount) or count > self.export_max_rows):
             raise ExportTooLarge(count)
         filters = {k: v for k, v in request.args.items() if k.startswith("flt") or k == "search"}
         record("export", self.endpoint, None, {"rows": len(data), "filters": filters})

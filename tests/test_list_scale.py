@@ -217,3 +217,36 @@ def test_every_list_page_runs_three_statements(app, world, login_as, count_queri
     counts = _list_statements(app, clients, count_queries)
     assert counts
     assert {endpoint: n for endpoint, n in counts.items() if n != 3} == {}
+
+
+@pytest.mark.parametrize(("cases", "refused"), [(3, False), (4, True)])
+def test_an_export_over_its_cap_is_refused_not_cut(database_url, app, world, cases, refused):
+    from tests.conftest import AuthActions, make_app
+
+    _add_cases(app, world.authority, cases, family_name="Export")
+    capped = make_app(database_url, LOTSE_EXPORT_MAX_ROWS=3, LOTSE_LIST_COUNT_LIMIT=2)
+    browser = capped.test_client()
+    AuthActions(browser).login(world.emails["team_lead"])
+    response = browser.get("/admin/case/export/csv/", follow_redirects=True)
+    if refused:
+        assert "auf 3 Zeilen begrenzt, die Liste hat mehr als 3" in response.get_data(as_text=True)
+    else:
+        assert response.mimetype == "text/csv"
+        assert len(response.get_data(as_text=True).strip().splitlines()) == 1 + cases
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LOTSE_LIST_COUNT_LIMIT", 500),
+        ("LOTSE_SEARCH_COUNT_LIMIT", 50),
+        ("LOTSE_STATISTICS_CACHE_SECONDS", 0),
+    ],
+)
+def test_list_and_figure_settings_come_from_the_environment(
+    database_url, monkeypatch, variable, value
+):
+    from tests.conftest import make_app
+
+    monkeypatch.setenv(variable, str(value))
+    assert make_app(database_url).config[variable] == value
