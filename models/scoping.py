@@ -345,6 +345,15 @@ def _add_authority_criteria(state):
         _dialect.reset(token)
 
 
+def owned_by(authority_id: int, *classes):
+    """The rows of ``classes`` that ``authority_id`` owns: the own part of the rule.
+
+    For pages that list only the own authority's work (the follow-ups), so that each
+    class's authority-led index can lead the plan. The rule itself still applies on top.
+    """
+    return and_(*(cls.authority_id == authority_id for cls in classes))
+
+
 def _parts(model, statement):
     """``statement`` narrowed to the own and to the shared part of ``model``'s rule, or None
     when the current scope gives ``model`` no shared part (then the rule is one condition

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from models import OPEN_STATUSES, Activity, Case, Client, Goal, Measure, Referral, db
+from models.scoping import owned_by
 
 DUE_SOON = timedelta(days=7)
 PERMIT_WARNING = timedelta(days=90)
@@ -24,9 +25,12 @@ class FollowUp:
     record_id: int
 
 
-def _case_filter(authority_id: int, caseworker_id: int | None):
+def _case_filter(authority_id: int, caseworker_id: int | None, part=None):
+    """Open, unarchived cases of the authority (or one caseworker). ``part`` is the class
+    listed with its case: owned by the authority too, so that its own authority-led index
+    (by status and due date, say) leads the plan, rather than a walk over every open case."""
     conditions = [
-        Case.authority_id == authority_id,
+        owned_by(authority_id, Case, *([part] if part is not None else [])),
         Case.status.in_(OPEN_STATUSES),
         Case.archived_at.is_(None),
     ]
@@ -44,6 +48,10 @@ def followups(
     """
     today = today or date.today()
     scope = _case_filter(authority_id, caseworker_id)
+
+    def scope_with(part):
+        return _case_filter(authority_id, caseworker_id, part)
+
     execute = db.session.execute
     items: list[FollowUp] = []
 
@@ -51,7 +59,7 @@ def followups(
         select(Measure.id, Measure.due_on, Measure.description, Case.id, Case.number)
         .join(Case, Case.id == Measure.case_id)
         .where(
-            scope,
+            scope_with(Measure),
             Measure.archived_at.is_(None),
             Measure.status.in_(("planned", "in_progress")),
             Measure.due_on <= today + DUE_SOON,
@@ -65,7 +73,7 @@ def followups(
         select(Referral.id, Referral.follow_up_on, Referral.reason, Case.id, Case.number)
         .join(Case, Case.id == Referral.case_id)
         .where(
-            scope,
+            scope_with(Referral),
             Referral.archived_at.is_(None),
             Referral.status == "sent",
             Referral.answered_on.is_(None),
@@ -80,7 +88,7 @@ def followups(
         select(Goal.id, Goal.target_date, Goal.description, Case.id, Case.number)
         .join(Case, Case.id == Goal.case_id)
         .where(
-            scope,
+            scope_with(Goal),
             Goal.archived_at.is_(None),
             Goal.status.in_(("open", "in_progress")),
             Goal.target_date < today,
@@ -94,7 +102,7 @@ def followups(
         select(Client.id, Client.residence_valid_until, Case.id, Case.number)
         .join(Case, Case.client_id == Client.id)
         .where(
-            scope,
+            scope_with(Client),
             Client.residence_valid_until.is_not(None),
             Client.residence_valid_until <= today + PERMIT_WARNING,
         )
@@ -103,22 +111,26 @@ def followups(
     )
     items += [FollowUp("permit", d, c, n, "", "client", i) for i, d, c, n in permits]
 
-    last_contact = (
-        select(Activity.case_id, func.max(Activity.occurred_on).label("last_on"))
-        .group_by(Activity.case_id)
-        .subquery()
+    # The last contact of each case, looked up per case in (case_id, occurred_on); a case
+    # with a contact in the last 30 days is left out first, by the same index.
+    last_on = (
+        select(func.max(Activity.occurred_on))
+        .where(Activity.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
     )
+    recent = (
+        select(Activity.id)
+        .where(Activity.case_id == Case.id, Activity.occurred_on >= today - NO_CONTACT)
+        .correlate(Case)
+        .exists()
+    )
+    silent_since = func.coalesce(last_on, Case.opened_on)
     silent = execute(
-        select(Case.id, Case.number, func.coalesce(last_contact.c.last_on, Case.opened_on))
-        .outerjoin(last_contact, last_contact.c.case_id == Case.id)
-        .where(
-            scope,
-            or_(
-                last_contact.c.last_on < today - NO_CONTACT,
-                and_(last_contact.c.last_on.is_(None), Case.opened_on < today - NO_CONTACT),
-            ),
-        )
-        .order_by(func.coalesce(last_contact.c.last_on, Case.opened_on))
+        select(Case.id, Case.number, silent_since)
+        # Opened long enough ago, or (rarely) with contacts dated before its opening.
+        .where(scope, ~recent, or_(Case.opened_on < today - NO_CONTACT, last_on.is_not(None)))
+        .order_by(silent_since)
         .limit(LIMIT_PER_KIND)
     )
     items += [
