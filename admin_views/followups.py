@@ -1,8 +1,9 @@
 """Wiedervorlage: the derived follow-up list, for "mine" or "my team"."""
 
 from datetime import date
+from functools import partial
 
-from flask import request
+from flask import request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +11,7 @@ from flask_login import current_user
 from services.followups import followups
 
 from .base import ProtectedMixin
+from .rendering import row_url
 
 KIND_LABELS = {
     "measure": _l("Maßnahme fällig"),
@@ -32,5 +34,7 @@ class FollowUpView(ProtectedMixin, BaseView):
             items=items,
             team=team,
             today=date.today(),
-            kind_labels=KIND_LABELS,
+            # Up to a thousand rows: each label translated and each link built once.
+            kind_labels={kind: str(label) for kind, label in KIND_LABELS.items()},
+            link=partial(row_url, url_for),
         )
