@@ -247,3 +247,24 @@ def test_answers_need_a_date_and_rejections_a_reason(
 def _count_referrals(app):
     with app.app_context(), unscoped("test check"):
         return db.session.query(Referral).count()
+
+
+def test_each_followup_links_to_its_case_and_its_record(app, caseworker_client, due):
+    import re
+
+    with app.app_context(), unscoped("test check"):
+        case = db.session.get(Case, due)
+        expected = {("measure", m.id) for m in db.session.query(Measure).filter_by(case_id=due)} | {
+            ("referral", r.id) for r in db.session.query(Referral).filter_by(case_id=due)
+        }
+        expected |= {("goal", g.id) for g in db.session.query(Goal).filter_by(case_id=due)}
+        expected |= {("client", case.client_id), ("case", due)}
+    html = caseworker_client.get("/admin/followups/").get_data(as_text=True)
+    rows = re.findall(
+        r'<a href="/admin/case/details/\?id=(\d+)">[^<]*</a></td>\s*'
+        r'<td><a href="/admin/([a-z_]+)/details/\?id=(\d+)">',
+        html,
+    )
+    assert len(rows) == 5
+    assert {int(case_id) for case_id, _e, _i in rows} == {due}
+    assert {(endpoint, int(i)) for _c, endpoint, i in rows} == expected
