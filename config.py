@@ -77,7 +77,6 @@ def load(app, test_config: dict | None = None) -> None:
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_LIST_COUNT_LIMIT=_int("LOTSE_LIST_COUNT_LIMIT", 10000),
         LOTSE_SEARCH_COUNT_LIMIT=_int("LOTSE_SEARCH_COUNT_LIMIT", 1000),
-        LOTSE_STATISTICS_CACHE_SECONDS=_int("LOTSE_STATISTICS_CACHE_SECONDS", 120),
         LOTSE_DEFAULT_LOCALE=os.environ.get("LOTSE_DEFAULT_LOCALE", "de"),
         LOTSE_TIMEZONE=os.environ.get("LOTSE_TIMEZONE", "Europe/Berlin"),
         # Benchmarks: X-Lotse-Statements on every response (services/diagnostics.py).
@@ -87,6 +86,9 @@ def load(app, test_config: dict | None = None) -> None:
         FLASK_ADMIN_SWATCH="default",
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
     )
+    if os.environ.get("LOTSE_STATISTICS_CACHE_SECONDS"):
+        # Unset, the figures cache keeps 120 s (0 under tests): services/statistics.py.
+        app.config["LOTSE_STATISTICS_CACHE_SECONDS"] = _int("LOTSE_STATISTICS_CACHE_SECONDS", 120)
     if test_config:
         app.config.update(test_config)
     app.config.setdefault(
