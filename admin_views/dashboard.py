@@ -354,10 +354,11 @@ def _team_figures(authority_id, day):
         "areas": stats.open_cases_by_need_area(authority_id),
         "goals": stats.goal_attainment(authority_id, period),
         "closed": stats.closed_case_figures(authority_id, period),
-        "referrals": stats.referral_outcomes(authority_id, sent_in=period),
-        "answer_days": stats.days_to_answer(authority_id, sent_in=period),
         "due": stats.follow_up_counts(authority_id, day=day),
     }
+    figures["referrals"], figures["answer_days"] = stats.referral_figures(
+        authority_id, sent_in=period
+    )
     if authority_id is not None:
         figures["caseload"] = stats.caseload(authority_id)
     return figures

@@ -349,12 +349,11 @@ def lessons_table(lessons: stats.Lessons) -> Table:
 
 def _figures(authority_id, filters: Filters, *, issue_list: bool):
     period, area = filters.period, filters.need_area_id
+    closed, closure = stats.closed_case_report(authority_id, period, need_area_id=area)
     figures = {
-        "closed": stats.closed_case_figures(
-            authority_id, period, by_need_area=True, need_area_id=area
-        ),
+        "closed": closed,
         "goals": stats.goal_attainment(authority_id, period, by_need_area=True, need_area_id=area),
-        "closure": stats.closure_outcomes(authority_id, period, need_area_id=area),
+        "closure": closure,
         "referrals": stats.referral_outcomes(
             authority_id, closed_in=period, by_need_area=True, need_area_id=area
         ),

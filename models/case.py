@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,45 @@ class Case(OwnedMixin, EditableMixin, db.Model):
         Index("ix_case_authority_opened_on", "authority_id", "opened_on"),
         Index("ix_case_authority_status_opened_on", "authority_id", "status", "opened_on"),
         Index("ix_case_authority_caseworker", "authority_id", "caseworker_id", "status"),
+        # The steering figures (services/statistics.py, migration 0004): covering and
+        # partial, so that the figures are read from the indexes alone.
+        Index(
+            "ix_case_figures_open",
+            "authority_id",
+            "id",
+            postgresql_include=["status", "opened_on", "client_id", "caseworker_id"],
+            postgresql_where=text(
+                "archived_at IS NULL"
+                " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')"
+            ),
+            sqlite_where=text(
+                "archived_at IS NULL"
+                " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')"
+            ),
+        ),
+        Index(
+            "ix_case_figures_closed",
+            "authority_id",
+            "closed_on",
+            postgresql_include=[
+                "id",
+                "opened_on",
+                "intake_on",
+                "closure_reason_id",
+                "client_id",
+                "caseworker_id",
+            ],
+            postgresql_where=text("archived_at IS NULL AND status = 'closed'"),
+            sqlite_where=text("archived_at IS NULL AND status = 'closed'"),
+        ),
+        Index(
+            "ix_case_figures_opened",
+            "authority_id",
+            "opened_on",
+            postgresql_include=["id"],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         trigram_index("case", "number"),
         choice_check("status", CASE_STATUS),
     )
@@ -135,6 +175,14 @@ class Need(CasePartMixin, EditableMixin, db.Model):
         case_fk(),
         UniqueConstraint("case_id", "need_area_id"),
         Index("ix_need_authority_need_area", "authority_id", "need_area_id"),
+        Index(
+            "ix_need_figures",
+            "authority_id",
+            "case_id",
+            "need_area_id",
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         choice_check("priority", PRIORITY),
     )
 
@@ -159,6 +207,23 @@ class Goal(CasePartMixin, EditableMixin, db.Model):
         # Composite target so that a measure's goal is guaranteed to be of the same case.
         UniqueConstraint("id", "case_id"),
         Index("ix_goal_authority_target_date", "authority_id", "target_date"),
+        Index(
+            "ix_goal_figures_due",
+            "authority_id",
+            "status",
+            "target_date",
+            postgresql_include=["case_id", "need_area_id"],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
+        Index(
+            "ix_goal_figures_case",
+            "authority_id",
+            "case_id",
+            postgresql_include=["status", "need_area_id"],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         choice_check("status", GOAL_STATUS),
     )
 
@@ -194,6 +259,15 @@ class Measure(CasePartMixin, EditableMixin, db.Model):
             ["goal_id", "case_id"], ["goal.id", "goal.case_id"], ondelete="CASCADE"
         ),
         Index("ix_measure_authority_due_on", "authority_id", "status", "due_on"),
+        Index(
+            "ix_measure_figures_due",
+            "authority_id",
+            "status",
+            "due_on",
+            postgresql_include=["case_id"],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         CheckConstraint("status <> 'done' OR done_on IS NOT NULL", name="done_needs_date"),
         choice_check("responsible", MEASURE_RESPONSIBLE),
         choice_check("status", MEASURE_STATUS),
@@ -235,6 +309,21 @@ class Referral(CasePartMixin, EditableMixin, db.Model):
         ForeignKeyConstraint(["goal_id", "case_id"], ["goal.id", "goal.case_id"]),
         Index("ix_referral_authority_status_follow_up", "authority_id", "status", "follow_up_on"),
         Index("ix_referral_authority_agency", "authority_id", "agency_id"),
+        Index(
+            "ix_referral_figures",
+            "authority_id",
+            "status",
+            "sent_on",
+            postgresql_include=[
+                "case_id",
+                "agency_id",
+                "need_area_id",
+                "answered_on",
+                "follow_up_on",
+            ],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         CheckConstraint(
             "status = 'draft' OR status = 'withdrawn' OR consent_id IS NOT NULL",
             name="sent_needs_consent",
@@ -279,6 +368,19 @@ class Activity(CasePartMixin, EditableMixin, db.Model):
         case_fk(),
         Index("ix_activity_authority_occurred_on", "authority_id", "occurred_on"),
         Index("ix_activity_case_occurred_on", "case_id", "occurred_on"),
+        Index(
+            "ix_activity_figures_recent",
+            "authority_id",
+            "occurred_on",
+            postgresql_include=["case_id", "confidential"],
+        ),
+        Index(
+            "ix_activity_figures_case",
+            "authority_id",
+            "case_id",
+            "occurred_on",
+            postgresql_include=["confidential"],
+        ),
         CheckConstraint("duration_minutes >= 0 AND duration_minutes <= 1440", name="duration"),
         choice_check("kind", ACTIVITY_KIND),
     )
@@ -369,6 +471,14 @@ class Evaluation(CasePartMixin, EditableMixin, db.Model):
     __table_args__ = (
         case_fk(),
         UniqueConstraint("case_id"),
+        Index(
+            "ix_evaluation_figures",
+            "authority_id",
+            "case_id",
+            postgresql_include=["effort_minutes"],
+            postgresql_where=text("archived_at IS NULL"),
+            sqlite_where=text("archived_at IS NULL"),
+        ),
         CheckConstraint("success_rating BETWEEN 1 AND 5", name="success_rating"),
         CheckConstraint(
             "client_satisfaction IS NULL OR client_satisfaction BETWEEN 1 AND 5",

@@ -41,6 +41,13 @@ class Client(OwnedMixin, EditableMixin, db.Model):
         UniqueConstraint("id", "authority_id"),
         Index("ix_client_authority_family_name", "authority_id", "family_name", "given_names"),
         Index("ix_client_authority_created_at", "authority_id", "created_at"),
+        # The residence permits among the steering figures' follow-ups (migration 0004).
+        Index(
+            "ix_client_figures_permit",
+            "authority_id",
+            "residence_valid_until",
+            postgresql_include=["id"],
+        ),
         # The list search (ILIKE '%term%') on PostgreSQL.
         trigram_index("client", "family_name"),
         trigram_index("client", "given_names"),

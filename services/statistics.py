@@ -2,9 +2,10 @@
 
 Rules that every function here follows:
 
-* **Aggregates only.** Each figure is one SQL aggregate (``GROUP BY``, or a window query for
-  medians) and each function issues exactly one query, so a page's query count is fixed
-  whatever the number of cases. No Python loop runs over case rows.
+* **Aggregates only.** Each figure is an SQL aggregate (``GROUP BY``), and each function
+  issues one query (a few one more, for reference data: the closure reasons, or the list of
+  authorities that ``_per_authority`` reads once per session), so a page's query count is
+  fixed whatever the number of cases. No Python loop runs over case rows.
 * **Own figures are the authority's own cases.** Functions take ``authority_id`` and filter
   on it explicitly, on top of the authority rule that the session adds to ORM reads: a case
   shared *with* the authority is not one of its cases, and the explicit filter also covers
@@ -14,10 +15,17 @@ Rules that every function here follows:
   and every statement but a SELECT. What it returns are counts and medians; ``protect()``
   turns them into cells that never show a number under five (``MIN_CELL``) and never let a
   team lead work out another authority's small number by subtracting the own figure.
-* **Medians** are portable window queries: ``ROW_NUMBER()`` and ``COUNT()`` over the group
-  pick the middle row (odd count) or the two middle rows (even count), and ``AVG`` takes
-  their mean. SQLite (3.25 or newer) and PostgreSQL both run it; PostgreSQL's
-  ``percentile_cont`` does not exist on SQLite.
+* **Medians** come from histograms: the database counts the rows per group and distinct
+  value (days and minutes take a few hundred values, however many cases there are), and
+  ``_median_of`` picks the middle value, or the mean of the two middle values, from those
+  counts. Exact, the same on SQLite and PostgreSQL, and no rows are sorted.
+* **Indexes.** The statements are written for the covering, authority-led indexes of
+  migration 0004, so that PostgreSQL answers them from the indexes alone: every figure
+  excludes archived rows (the indexes hold only those), the case statuses are written into
+  the SQL (``_is_open``, ``_is_closed``) so the partial indexes of open and closed cases
+  match, a case part is joined to its case on the authority as well (``_part_of_case``),
+  and a total across authorities over a range of an index names every authority
+  (``_per_authority``). A region of a million cases must not be read row by row.
 """
 
 from __future__ import annotations
@@ -37,12 +45,9 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    cast,
     event,
-    extract,
     func,
     literal_column,
-    null,
     or_,
     select,
     text,
@@ -59,6 +64,7 @@ from models import (
     OPEN_STATUSES,
     Activity,
     Agency,
+    Authority,
     Case,
     Client,
     ClosureReason,
@@ -147,51 +153,41 @@ def _days_between_sqlite(element, compiler, **kw):
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
-def _year(column):
-    return cast(extract("year", column), Integer)
-
-
-def _month(column):
-    return cast(extract("month", column), Integer)
-
-
 def _text(value: str):
     """A constant string in SQL; a literal, not a parameter, so UNION branches type it."""
     return literal_column(f"'{value}'", String)
+
+
+def _is_open():
+    """The case is open; the statuses written into the SQL, not bound, so that PostgreSQL
+    can match the partial index of open cases however the statement is planned."""
+    return Case.status.in_([_text(status) for status in OPEN_STATUSES])
+
+
+def _is_closed():
+    """The case is closed; see ``_is_open``."""
+    return Case.status == _text("closed")
 
 
 def _count_if(condition):
     return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
 
 
-def _medians(source, keys: tuple[str, ...]) -> dict[tuple, tuple[float, int]]:
-    """{group key: (median of v, number of values)} for a select with ``keys`` and ``v``.
-
-    One query. Rows whose ``v`` is NULL do not count.
-    """
-    src = source.subquery("median_source")
-    partition = [src.c[k] for k in keys] or None
-    ranked = (
-        select(
-            *(src.c[k] for k in keys),
-            src.c.v,
-            func.row_number().over(partition_by=partition, order_by=src.c.v).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
-        )
-        .where(src.c.v.is_not(None))
-        .subquery("ranked")
-    )
-    group = [ranked.c[k] for k in keys]
-    statement = (
-        select(*group, func.avg(ranked.c.v), func.max(ranked.c.n))
-        .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
-        .group_by(*group)
-    )
-    result = {}
-    for row in db.session.execute(statement):
-        *key, median, n = row
-        result[tuple(key)] = (float(median), int(n))
-    return result
+def _median_of(histogram: list[tuple]) -> tuple[float, int]:
+    """(median, number of values) of ``[(value, count), …]``: the middle value, or the
+    mean of the two middle values, as the window query over the rows would pick them."""
+    histogram.sort(key=lambda row: row[0])
+    n = sum(count for _value, count in histogram)
+    lower, upper = (n + 1) // 2, (n + 2) // 2  # 1-based ranks of the middle value(s)
+    seen, low, high = 0, None, None
+    for value, count in histogram:
+        seen += count
+        if low is None and seen >= lower:
+            low = value
+        if seen >= upper:
+            high = value
+            break
+    return (float(low) + float(high)) / 2, n
 
 
 # -- the anonymised bypass ------------------------------------------------------------------
@@ -255,6 +251,37 @@ def _owned_by(column, authority_id: int | None):
     if not _anonymised.get() or scope is None or not scope.unrestricted:
         raise ScopeError("figures across authorities are read only inside anonymised()")
     return true()
+
+
+def _per_authority(column, authority_id: int | None):
+    """``_owned_by(column, authority_id)``, for a statement that reads a range of an
+    authority-led index, such as ``(authority_id, status, due_on)``.
+
+    For one authority that is the plain ``column = :authority``. For the totals across
+    authorities on PostgreSQL it adds ``column IN (every authority's id)``, which changes
+    no result (every row belongs to an authority) but lets the same index serve the
+    totals: PostgreSQL 15 cannot skip over an index's leading column, so without it a
+    total reads the whole index (or table), with it one short range per authority, the
+    rows it counts and no others. Not for indexes whose second column is no range
+    (``(authority_id, case_id)``, read whole for a merge join): there the list only costs.
+    Nor for the side of a join that is hashed: a scan with the list is not parallel-aware,
+    so each parallel worker would build the whole hash again (seen in EXPLAIN).
+    """
+    condition = _owned_by(column, authority_id)
+    if authority_id is not None or db.session.get_bind().dialect.name != "postgresql":
+        return condition
+    return and_(condition, column.in_(_authority_ids()))
+
+
+def _authority_ids() -> list[int]:
+    """Every authority's id; read once per session, that is per request or background
+    computation (reference data, not scoped)."""
+    info = db.session.info
+    if "lotse_statistics_authorities" not in info:
+        info["lotse_statistics_authorities"] = list(
+            db.session.execute(select(Authority.id).order_by(Authority.id)).scalars()
+        )
+    return info["lotse_statistics_authorities"]
 
 
 # -- a short-lived cache for the totals across authorities ----------------------------------
@@ -476,7 +503,7 @@ def open_cases_by_status(authority_id: int | None, caseworker_id: int | None = N
     """{status: number of open cases}."""
     statement = select(Case.status, func.count()).where(
         _owned_by(Case.authority_id, authority_id),
-        Case.status.in_(OPEN_STATUSES),
+        _is_open(),
         Case.archived_at.is_(None),
     )
     if caseworker_id is not None:
@@ -485,27 +512,41 @@ def open_cases_by_status(authority_id: int | None, caseworker_id: int | None = N
 
 
 def cases_per_month(authority_id: int | None, period: Period):
-    """{(year, month): {"new": n, "closed": n}} for every month of ``period``."""
+    """{(year, month): {"new": n, "closed": n}} for every month of ``period``.
+
+    Counted per day in SQL (at most one row per day of the period) and summed into
+    months here: ``EXTRACT`` per row costs more than the count itself on PostgreSQL.
+    """
     own = _owned_by(Case.authority_id, authority_id)
     opened = (
-        select(_text("new"), _year(Case.opened_on), _month(Case.opened_on), func.count())
-        .where(own, Case.archived_at.is_(None), Case.opened_on.between(period.start, period.end))
-        .group_by(_year(Case.opened_on), _month(Case.opened_on))
+        select(_text("new"), Case.opened_on, func.count())
+        .where(
+            _per_authority(Case.authority_id, authority_id),
+            Case.archived_at.is_(None),
+            Case.opened_on.between(period.start, period.end),
+        )
+        .group_by(Case.opened_on)
     )
     closed = (
-        select(_text("closed"), _year(Case.closed_on), _month(Case.closed_on), func.count())
+        select(_text("closed"), Case.closed_on, func.count())
         .where(
             own,
             Case.archived_at.is_(None),
-            Case.status == "closed",
+            _is_closed(),
             Case.closed_on.between(period.start, period.end),
         )
-        .group_by(_year(Case.closed_on), _month(Case.closed_on))
+        .group_by(Case.closed_on)
     )
     result = {month: {"new": 0, "closed": 0} for month in period.months()}
-    for kind, year, month, n in db.session.execute(union_all(opened, closed)):
-        result.setdefault((int(year), int(month)), {"new": 0, "closed": 0})[kind] = n
+    for kind, day, n in db.session.execute(union_all(opened, closed)):
+        day = _as_date(day)
+        result.setdefault((day.year, day.month), {"new": 0, "closed": 0})[kind] += n
     return result
+
+
+def _as_date(value) -> date:
+    """A DATE column's value; SQLite hands back the ISO text from a UNION."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -517,19 +558,23 @@ class AreaCount:
 
 def open_cases_by_need_area(authority_id: int | None) -> list[AreaCount]:
     """Open cases per need area; a case with several areas counts in each."""
-    statement = (
-        select(NeedArea.id, NeedArea.name, func.count())
+    counts = (
+        select(Need.need_area_id.label("area"), func.count().label("n"))
         .select_from(Need)
-        .join(Case, Case.id == Need.case_id)
-        .join(NeedArea, NeedArea.id == Need.need_area_id)
+        .join(Case, _part_of_case(Need))
         .where(
             _owned_by(Case.authority_id, authority_id),
             _owned_by(Need.authority_id, authority_id),
-            Case.status.in_(OPEN_STATUSES),
+            _is_open(),
             Case.archived_at.is_(None),
             Need.archived_at.is_(None),
         )
-        .group_by(NeedArea.id, NeedArea.name, NeedArea.position)
+        .group_by(Need.need_area_id)
+        .subquery("counts")
+    )
+    statement = (
+        select(NeedArea.id, NeedArea.name, counts.c.n)
+        .join(counts, counts.c.area == NeedArea.id)
         .order_by(NeedArea.position, NeedArea.name)
     )
     return [AreaCount(*row) for row in db.session.execute(statement)]
@@ -550,7 +595,7 @@ def caseload(authority_id: int) -> list[Caseload]:
         .outerjoin(User, User.id == Case.caseworker_id)
         .where(
             _owned_by(Case.authority_id, authority_id),
-            Case.status.in_(OPEN_STATUSES),
+            _is_open(),
             Case.archived_at.is_(None),
         )
         .group_by(Case.caseworker_id, User.display_name)
@@ -566,10 +611,17 @@ def caseload(authority_id: int) -> list[Caseload]:
 def _closed_in(authority_id: int | None, period: Period):
     return (
         _owned_by(Case.authority_id, authority_id),
-        Case.status == "closed",
+        _is_closed(),
         Case.closed_on.between(period.start, period.end),
         Case.archived_at.is_(None),
     )
+
+
+def _part_of_case(part):
+    """The join of a case part to its case. The composite foreign key already guarantees
+    the part's authority is its case's; naming it as well lets PostgreSQL join the
+    authority-led indexes of both tables, index-only, instead of visiting the rows."""
+    return and_(Case.id == part.case_id, Case.authority_id == part.authority_id)
 
 
 def _has_need(need_area_id: int | None):
@@ -580,7 +632,7 @@ def _has_need(need_area_id: int | None):
     return (
         select(need.id)
         .where(
-            need.case_id == Case.id,
+            _part_of_case(need),
             need.need_area_id == need_area_id,
             need.archived_at.is_(None),
         )
@@ -603,7 +655,7 @@ def goal_attainment(
     area = (Goal.need_area_id,) if by_need_area else ()
     statement = (
         select(*area, Goal.status, func.count())
-        .join(Case, Case.id == Goal.case_id)
+        .join(Case, _part_of_case(Goal))
         .where(
             *_closed_in(authority_id, period),
             _owned_by(Goal.authority_id, authority_id),
@@ -642,50 +694,103 @@ def closed_case_figures(
     recorded) to the closure; effort is the evaluation's snapshot of the contact minutes.
     A case with several need areas counts in each of them.
     """
-    conditions = (*_closed_in(authority_id, period), _has_need(need_area_id))
-    days = days_between(func.coalesce(Case.intake_on, Case.opened_on), Case.closed_on)
-    branches = []
-
-    def branch(metric, value, area_column, *joins):
-        statement = select(_text(metric).label("metric"), area_column.label("area"), value)
-        statement = statement.select_from(Case)
-        for target, on, outer in joins:
-            statement = statement.outerjoin(target, on) if outer else statement.join(target, on)
-        return statement.where(*conditions)
-
-    need_join = (
-        Need,
-        (Need.case_id == Case.id)
-        & Need.archived_at.is_(None)
-        & _owned_by(Need.authority_id, authority_id),
-        True,
+    figures, _closures = _closed_cases(
+        authority_id, period, by_need_area=by_need_area, need_area_id=need_area_id
     )
-    evaluation_join = (
+    return figures
+
+
+def _closed_cases(
+    authority_id: int | None,
+    period: Period,
+    *,
+    by_need_area: bool = False,
+    need_area_id: int | None = None,
+    closures: bool = False,
+) -> tuple[ClosedCaseFigures, list]:
+    """``closed_case_figures`` and, with ``closures``, ``closure_outcomes``: one query.
+
+    Every figure is a histogram: the number of closed cases per value of days or minutes
+    (overall, and per need area) and per closure reason. The closed cases are joined to
+    their evaluation (at most one, unique) and, per need area, to their needs once, as a
+    CTE that the per-area histograms share. All three are read from indexes ordered by
+    (authority_id, case_id), so PostgreSQL can join them by merging.
+    """
+    days = days_between(func.coalesce(Case.intake_on, Case.opened_on), Case.closed_on).label("days")
+    evaluation = (
         Evaluation,
-        (Evaluation.case_id == Case.id)
+        _part_of_case(Evaluation)
         & Evaluation.archived_at.is_(None)
         & _owned_by(Evaluation.authority_id, authority_id),
-        False,
     )
-    no_area = cast(null(), Integer)
-    effort = Evaluation.effort_minutes.label("v")
-    branches.append(branch("days", days.label("v"), no_area))
-    branches.append(branch("effort", effort, no_area, evaluation_join))
-    if by_need_area:
-        area = Need.need_area_id
-        branches.append(branch("days_area", days.label("v"), area, need_join))
-        branches.append(branch("effort_area", effort, area, evaluation_join, need_join))
+    # With a need area, a case counts only if it has a need in it; so do the closure
+    # reasons, which are counted in the area of each need.
+    closed = (*_closed_in(authority_id, period), _has_need(need_area_id))
+
+    def histogram(metric, source, area, value, *, nulls=False):
+        statement = select(_text(metric), area, value, func.count()).select_from(source)
+        if not nulls:  # a median counts the values there are
+            statement = statement.where(value.is_not(None))
+        return statement.group_by(area, value)
+
+    # Overall: one pass, counted per pair of values (a few thousand pairs), which gives
+    # both histograms; a case without an evaluation has no effort.
+    effort = Evaluation.effort_minutes
+    branches = [
+        select(_text("cases"), days, effort, func.count())
+        .select_from(Case)
+        .outerjoin(*evaluation)
+        .where(*closed)
+        .group_by(days, effort)
+    ]
+    if by_need_area or closures:
+        need = (
+            select(
+                Need.need_area_id.label("area"),
+                days,
+                Evaluation.effort_minutes.label("effort"),
+                Case.closure_reason_id.label("reason"),
+            )
+            .select_from(Case)
+            .outerjoin(*evaluation)
+            .outerjoin(
+                Need,
+                _part_of_case(Need)
+                & Need.archived_at.is_(None)
+                & _owned_by(Need.authority_id, authority_id),
+            )
+            .where(*closed)
+        )
         if need_area_id is not None:
-            branches[2:] = [b.where(Need.need_area_id == need_area_id) for b in branches[2:]]
+            need = need.where(Need.need_area_id == need_area_id)
+        need = need.cte("closed_case_needs")
+        if by_need_area:
+            branches.append(histogram("days_area", need, need.c.area, need.c.days))
+            branches.append(histogram("effort_area", need, need.c.area, need.c.effort))
+        if closures:
+            branches.append(histogram("closure", need, need.c.area, need.c.reason, nulls=True))
     figures = ClosedCaseFigures()
-    for (metric, area), (median, n) in _medians(union_all(*branches), ("metric", "area")).items():
+    histograms: dict[tuple, list] = {}
+    closure_counts: dict[tuple, int] = {}
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    for metric, area, value, n in db.session.execute(statement):
+        if metric == "cases":  # area: the days, value: the minutes
+            histograms.setdefault(("days", None), []).append((area, n))
+            if value is not None:
+                histograms.setdefault(("effort", None), []).append((value, n))
+        elif metric == "closure":
+            closure_counts[(area, value)] = n
+        else:
+            histograms.setdefault((metric, area), []).append((value, n))
+    for (metric, area), values in histograms.items():
+        median, n = _median_of(values)
         key = ALL if metric in ("days", "effort") else area
         if metric.startswith("days"):
             figures.closed[key] = n
             figures.days[key] = (median, n)
         else:
             figures.effort[key] = (median / 60, n)
-    return figures
+    return figures, _closure_lines(closure_counts) if closures else []
 
 
 @dataclass(frozen=True)
@@ -721,50 +826,87 @@ def referral_outcomes(
     ``sent_in``: referrals sent in a period (the dashboard); ``closed_in``: referrals of the
     cases closed in a period (the report). Per need area, a referral counts in its own.
     """
-    area = (Referral.need_area_id,) if by_need_area else ()
-    statement = (
-        select(Referral.agency_id, Agency.name, *area, Referral.status, func.count())
-        .join(Agency, Agency.id == Referral.agency_id)
-        .where(
-            _owned_by(Referral.authority_id, authority_id),
-            Referral.archived_at.is_(None),
-            Referral.status.in_(REFERRAL_SENT),
-        )
-        .group_by(Referral.agency_id, Agency.name, *area, Referral.status)
+    outcomes, _days = _referral_figures(
+        authority_id,
+        sent_in=sent_in,
+        closed_in=closed_in,
+        by_need_area=by_need_area,
+        need_area_id=need_area_id,
     )
-    if sent_in is not None:
-        statement = statement.where(Referral.sent_on.between(sent_in.start, sent_in.end))
-    if closed_in is not None:
-        statement = statement.join(Case, Case.id == Referral.case_id).where(
-            *_closed_in(authority_id, closed_in)
-        )
-    if need_area_id is not None:
-        statement = statement.where(Referral.need_area_id == need_area_id)
-    outcomes: dict[tuple, AgencyOutcome] = {}
-    for row in db.session.execute(statement):
-        agency_id, name, *rest = row
-        area_id = rest[0] if by_need_area else None
-        status, n = rest[-2], rest[-1]
-        key = (area_id, agency_id)
-        if key not in outcomes:
-            outcomes[key] = AgencyOutcome(agency_id, name, area_id, {})
-        outcomes[key].counts[status] = n
-    return sorted(outcomes.values(), key=lambda o: (-o.sent, o.name))
+    return outcomes
+
+
+def referral_figures(
+    authority_id: int | None, *, sent_in: Period
+) -> tuple[list[AgencyOutcome], dict[int, tuple[float, int]]]:
+    """``referral_outcomes(sent_in=…)`` and ``days_to_answer(sent_in=…)`` in one query."""
+    return _referral_figures(authority_id, sent_in=sent_in, answer_days=True)
 
 
 def days_to_answer(authority_id: int | None, *, sent_in: Period) -> dict[int, tuple[float, int]]:
     """{agency_id: (median days from sending to the agency's answer, n)}."""
-    source = select(
-        Referral.agency_id.label("agency"),
-        days_between(Referral.sent_on, Referral.answered_on).label("v"),
-    ).where(
-        _owned_by(Referral.authority_id, authority_id),
-        Referral.archived_at.is_(None),
-        Referral.status.in_(REFERRAL_SENT),
-        Referral.sent_on.between(sent_in.start, sent_in.end),
-        Referral.answered_on.is_not(None),
+    return _referral_figures(authority_id, sent_in=sent_in, answer_days=True)[1]
+
+
+def _referral_figures(
+    authority_id: int | None,
+    *,
+    sent_in: Period | None = None,
+    closed_in: Period | None = None,
+    by_need_area: bool = False,
+    need_area_id: int | None = None,
+    answer_days: bool = False,
+):
+    """Outcomes per agency (and need area), and with ``answer_days`` the median days to
+    the answer per agency, from one pass over the referrals: counted per agency, status
+    and (with ``answer_days``) days to the answer, a histogram of a few thousand rows.
+    The agencies' names are joined to the counts, not to every referral."""
+    area = (Referral.need_area_id.label("area"),) if by_need_area else ()
+    days = (
+        (days_between(Referral.sent_on, Referral.answered_on).label("days"),) if answer_days else ()
     )
-    return {key[0]: value for key, value in _medians(source, ("agency",)).items()}
+    counts = (
+        select(Referral.agency_id.label("agency"), *area, Referral.status.label("status"), *days)
+        .add_columns(func.count().label("n"))
+        .where(
+            _per_authority(Referral.authority_id, authority_id),
+            Referral.archived_at.is_(None),
+            Referral.status.in_(REFERRAL_SENT),
+        )
+        .group_by(Referral.agency_id, *(c.element for c in (*area, *days)), Referral.status)
+    )
+    if sent_in is not None:
+        counts = counts.where(Referral.sent_on.between(sent_in.start, sent_in.end))
+    if closed_in is not None:
+        counts = counts.join(Case, _part_of_case(Referral)).where(
+            *_closed_in(authority_id, closed_in)
+        )
+    if need_area_id is not None:
+        counts = counts.where(Referral.need_area_id == need_area_id)
+    counts = counts.subquery("counts")
+    statement = select(
+        counts.c.agency,
+        Agency.name,
+        *(counts.c[c.name] for c in area),
+        counts.c.status,
+        *(counts.c[c.name] for c in days),
+        counts.c.n,
+    ).join(Agency, Agency.id == counts.c.agency)
+    outcomes: dict[tuple, AgencyOutcome] = {}
+    histograms: dict[int, list] = {}
+    for row in db.session.execute(statement):
+        agency_id, name, *rest = row
+        area_id = rest[0] if by_need_area else None
+        status, n = rest[len(area)], rest[-1]
+        key = (area_id, agency_id)
+        if key not in outcomes:
+            outcomes[key] = AgencyOutcome(agency_id, name, area_id, {})
+        counts_ = outcomes[key].counts
+        counts_[status] = counts_.get(status, 0) + n
+        if answer_days and rest[-2] is not None:
+            histograms.setdefault(agency_id, []).append((rest[-2], n))
+    medians = {agency: _median_of(values) for agency, values in histograms.items()}
+    return sorted(outcomes.values(), key=lambda o: (-o.sent, o.name)), medians
 
 
 def follow_up_counts(
@@ -782,107 +924,141 @@ def follow_up_counts(
     week_end = end_of_week(day)
     cases = [
         _owned_by(Case.authority_id, authority_id),
-        Case.status.in_(OPEN_STATUSES),
+        _is_open(),
         Case.archived_at.is_(None),
     ]
     if caseworker_id is not None:
         cases.append(Case.caseworker_id == caseworker_id)
+    # One caseworker's few cases: their parts and contacts are looked up by case, instead
+    # of reading the whole authority's and keeping the caseworker's.
+    mine = ()
+    if caseworker_id is not None:
+        own_case = aliased(Case)
+        mine = (
+            select(own_case.id)
+            .where(
+                _owned_by(own_case.authority_id, authority_id),
+                own_case.status.in_([_text(status) for status in OPEN_STATUSES]),
+                own_case.archived_at.is_(None),
+                own_case.caseworker_id == caseworker_id,
+            )
+            .scalar_subquery(),
+        )
 
-    def counts(kind, due):
+    def of_mine(column):
+        return [column.in_(subquery) for subquery in mine]
+
+    def due(kind, part, due_on, *conditions):
         return select(
+            part.case_id.label("case_id"),
+            part.authority_id.label("authority_id"),
             _text(kind).label("kind"),
-            _count_if(due < day).label("overdue"),
-            _count_if(due >= day).label("week"),
+            due_on.label("due"),
+        ).where(
+            _per_authority(part.authority_id, authority_id),
+            part.archived_at.is_(None),
+            due_on <= week_end,
+            *conditions,
+            *of_mine(part.case_id),
         )
 
-    measures = (
-        counts("measure", Measure.due_on)
-        .select_from(Measure)
-        .join(Case, Case.id == Measure.case_id)
-        .where(
-            *cases,
-            _owned_by(Measure.authority_id, authority_id),
-            Measure.archived_at.is_(None),
-            Measure.status.in_(("planned", "in_progress")),
-            Measure.due_on <= week_end,
-        )
-    )
-    referrals = (
-        counts("referral", Referral.follow_up_on)
-        .select_from(Referral)
-        .join(Case, Case.id == Referral.case_id)
-        .where(
-            *cases,
-            _owned_by(Referral.authority_id, authority_id),
-            Referral.archived_at.is_(None),
+    # Measures, referrals and goals as one list of due dates, joined to the open cases
+    # once (a single hash of the open cases instead of one per kind) and counted in one
+    # row, per kind, overdue and due this week.
+    dated_kinds = ("measure", "referral", "goal")
+    parts = union_all(
+        due("measure", Measure, Measure.due_on, Measure.status.in_(("planned", "in_progress"))),
+        due(
+            "referral",
+            Referral,
+            Referral.follow_up_on,
             Referral.status == "sent",
             Referral.answered_on.is_(None),
-            Referral.follow_up_on <= week_end,
-        )
-    )
-    goals = (
-        counts("goal", Goal.target_date)
-        .select_from(Goal)
-        .join(Case, Case.id == Goal.case_id)
-        .where(
-            *cases,
-            _owned_by(Goal.authority_id, authority_id),
-            Goal.archived_at.is_(None),
-            Goal.status.in_(("open", "in_progress")),
-            Goal.target_date <= week_end,
-        )
-    )
-    permits = (
-        counts("permit", Client.residence_valid_until)
-        .select_from(Case)
-        .join(Client, Client.id == Case.client_id)
-        .where(
-            *cases,
-            _owned_by(Client.authority_id, authority_id),
-            Client.residence_valid_until <= week_end,
-        )
-    )
-
-    # No contact for 30 days: the last contact (or, without any, the opening) plus 30 days
-    # is the due date. Written with the contacts of the last weeks only, which the
-    # (authority_id, occurred_on) index finds, instead of every case's last contact.
-    def contact_since(day_, *, after=False):
-        """The case has a contact on or after (or, with ``after``, after) ``day_``."""
-        when = Activity.occurred_on > day_ if after else Activity.occurred_on >= day_
-        return (
-            select(Activity.id)
-            .where(
-                Activity.case_id == Case.id,
-                _owned_by(Activity.authority_id, authority_id),
-                when,
+        ),
+        due("goal", Goal, Goal.target_date, Goal.status.in_(("open", "in_progress"))),
+    ).subquery("due")
+    of_kind = {kind: parts.c.kind == _text(kind) for kind in dated_kinds}
+    dated = (
+        select(
+            *(
+                _count_if(and_(of_kind[kind], when)).label(f"{kind}_{bucket}")
+                for kind in dated_kinds
+                for bucket, when in (("overdue", parts.c.due < day), ("week", parts.c.due >= day))
             )
-            .correlate(Case)
-            .exists()
         )
-
-    # NOT EXISTS, never NOT IN: PostgreSQL turns it into an anti-join at any size, where a
-    # NOT IN list larger than work_mem is searched once per case.
-    recent = contact_since(day - NO_CONTACT)
-    after_week = contact_since(week_end - NO_CONTACT, after=True)
+        .select_from(parts)
+        .join(Case, and_(Case.id == parts.c.case_id, Case.authority_id == parts.c.authority_id))
+        .where(*cases)
+        .subquery("dated")
+    )
+    # No contact for 30 days: the last contact (or, without any, the opening) plus 30 days
+    # is the due date. Only the contacts of the last 30 days are read (one authority's
+    # from the (authority_id, occurred_on) index; all authorities' from the one by case,
+    # merged with the open cases in case order), as each case's latest among them: a case
+    # without one is overdue (or, opened less than 30 days ago, due once 30 days have
+    # passed), one whose latest falls before Sunday minus 30 days is due this week.
+    # Whether a case has any contact at all is asked only for the few cases opened in the
+    # last 30 days without a recent one: the conditions are evaluated left to right.
+    since, since_week = day - NO_CONTACT, week_end - NO_CONTACT
+    recent = (
+        select(
+            Activity.authority_id.label("authority_id"),
+            Activity.case_id.label("case_id"),
+            func.max(Activity.occurred_on).label("last"),
+        )
+        .where(
+            _owned_by(Activity.authority_id, authority_id),
+            Activity.occurred_on >= since,
+            *of_mine(Activity.case_id),
+        )
+        .group_by(Activity.authority_id, Activity.case_id)
+        .subquery("recent")
+    )
     any_contact = select(Activity.id).where(Activity.case_id == Case.id).correlate(Case).exists()
-    overdue = and_(~recent, or_(Case.opened_on < day - NO_CONTACT, any_contact))
+    no_recent = recent.c.last.is_(None)
+    overdue = and_(no_recent, or_(Case.opened_on < since, any_contact))
     this_week = and_(
-        ~after_week,
+        or_(no_recent, recent.c.last <= since_week),
         or_(
-            recent,
-            and_(
-                Case.opened_on.between(day - NO_CONTACT, week_end - NO_CONTACT),
-                ~any_contact,
-            ),
+            recent.c.last.is_not(None),
+            and_(Case.opened_on.between(since, since_week), ~any_contact),
         ),
     )
-    silent = select(_text("no_contact"), _count_if(overdue), _count_if(this_week)).where(*cases)
-    result = {kind: {"overdue": 0, "week": 0} for kind in FOLLOW_UP_KINDS}
-    for kind, overdue, week in db.session.execute(
-        union_all(measures, referrals, goals, permits, silent)
-    ):
-        result[kind] = {"overdue": int(overdue or 0), "week": int(week or 0)}
-    return result
+    # Residence permits in the same pass over the open cases: their clients' permits
+    # that expire by Sunday (a few per cent of the clients) are joined to them.
+    permit = Client.residence_valid_until
+    silent = (
+        select(
+            _count_if(overdue).label("no_contact_overdue"),
+            _count_if(this_week).label("no_contact_week"),
+            _count_if(permit < day).label("permit_overdue"),
+            _count_if(permit >= day).label("permit_week"),
+        )
+        .select_from(Case)
+        .outerjoin(
+            recent,
+            and_(recent.c.case_id == Case.id, recent.c.authority_id == Case.authority_id),
+        )
+        .outerjoin(
+            Client,
+            and_(
+                Client.id == Case.client_id,
+                Client.authority_id == Case.authority_id,
+                _per_authority(Client.authority_id, authority_id),
+                permit <= week_end,
+            ),
+        )
+        .where(*cases)
+    )
+    silent = silent.subquery("silent")
+    row = db.session.execute(select(dated, silent).select_from(dated).join(silent, true())).one()
+    return {
+        kind: {
+            "overdue": int(row._mapping[f"{kind}_overdue"] or 0),
+            "week": int(row._mapping[f"{kind}_week"] or 0),
+        }
+        for kind in FOLLOW_UP_KINDS
+    }
 
 
 def structural_issues_by_area_and_status() -> dict[tuple, int]:
@@ -914,36 +1090,41 @@ class ClosureCount:
 def closure_outcomes(
     authority_id: int | None, period: Period, *, need_area_id: int | None = None
 ) -> list[ClosureCount]:
-    """Cases closed in ``period`` per need area and closure reason."""
-    statement = (
-        select(
-            Need.need_area_id,
-            ClosureReason.id,
-            ClosureReason.name,
-            ClosureReason.outcome,
-            func.count(),
-        )
-        .select_from(Case)
-        .outerjoin(
-            Need,
-            (Need.case_id == Case.id)
-            & Need.archived_at.is_(None)
-            & _owned_by(Need.authority_id, authority_id),
-        )
-        .outerjoin(ClosureReason, ClosureReason.id == Case.closure_reason_id)
-        .where(*_closed_in(authority_id, period))
-        .group_by(
-            Need.need_area_id,
-            ClosureReason.id,
-            ClosureReason.name,
-            ClosureReason.outcome,
-            ClosureReason.position,
-        )
-        .order_by(ClosureReason.position, ClosureReason.name)
+    """Cases closed in ``period`` per need area and closure reason. Two queries: the
+    counts, and the closure reasons (reference data) to name and order them."""
+    return _closed_cases(authority_id, period, need_area_id=need_area_id, closures=True)[1]
+
+
+def closed_case_report(
+    authority_id: int | None, period: Period, *, need_area_id: int | None = None
+) -> tuple[ClosedCaseFigures, list[ClosureCount]]:
+    """``closed_case_figures(by_need_area=True)`` and ``closure_outcomes`` of the report,
+    from one pass over the closed cases and their needs (plus the closure reasons)."""
+    return _closed_cases(
+        authority_id, period, by_need_area=True, need_area_id=need_area_id, closures=True
     )
-    if need_area_id is not None:
-        statement = statement.where(Need.need_area_id == need_area_id)
-    return [ClosureCount(*row) for row in db.session.execute(statement)]
+
+
+def _closure_lines(counts: dict[tuple, int]) -> list[ClosureCount]:
+    """{(need area, closure reason): n} as ``ClosureCount``s, ordered as before by the
+    reasons' position and name (the database orders the few reasons), a case without a
+    reason where the database puts NULL: last on PostgreSQL, first on SQLite; one reason's
+    need areas by id (the report groups the lines by need area)."""
+    if not counts:
+        return []
+    reasons = db.session.execute(
+        select(ClosureReason.id, ClosureReason.name, ClosureReason.outcome).order_by(
+            ClosureReason.position, ClosureReason.name
+        )
+    ).all()
+    nulls_last = db.session.get_bind().dialect.name == "postgresql"
+    order = {reason.id: i for i, reason in enumerate(reasons)}
+    order[None] = len(reasons) if nulls_last else -1
+    names = {reason.id: (reason.name, reason.outcome) for reason in reasons}
+    return [
+        ClosureCount(area, reason_id, *names.get(reason_id, (None, None)), counts[area, reason_id])
+        for area, reason_id in sorted(counts, key=lambda k: (order[k[1]], k[0] is None, k[0] or 0))
+    ]
 
 
 @dataclass(frozen=True)
@@ -960,7 +1141,7 @@ def linked_issue_counts(
     ``period``. Per need area, an issue counts in its own."""
     statement = (
         select(StructuralIssue.need_area_id, StructuralIssue.status, func.count())
-        .join(Case, Case.id == StructuralIssue.case_id)
+        .join(Case, _part_of_case(StructuralIssue))
         .where(
             *_closed_in(authority_id, period),
             _owned_by(StructuralIssue.authority_id, authority_id),

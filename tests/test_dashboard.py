@@ -401,3 +401,66 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
         page(browser)
     assert after.count == before.count, (before.count, after.count)
     assert before.count <= 30, before.statements
+
+
+# -- how the figures are computed (services/statistics.py) -------------------------------------
+
+
+def test_median_of_a_histogram_is_the_median_of_its_values():
+    import random
+    import statistics
+
+    rng = random.Random(7)
+    for size in (1, 2, 3, 4, 5, 10, 11, 100, 101):
+        values = [rng.randrange(0, 40) for _ in range(size)]
+        histogram = [(v, values.count(v)) for v in set(values)]
+        assert stats._median_of(histogram) == (float(statistics.median(values)), size)
+    assert stats._median_of([(90, 1), (62, 1)]) == (76.0, 2)
+
+
+def test_totals_across_authorities_are_the_sums_of_the_authorities(app, world, figures):
+    """The totals name every authority on PostgreSQL (``_per_authority``), one index range
+    each; that must count what the authorities count together, no more and no less."""
+    period = stats.last_twelve_months(TODAY)
+    authorities = (world.authority, world.foreign_authority, figures.authority_c)
+    with app.app_context(), unscoped("test check"):
+        own = [
+            (
+                stats.follow_up_counts(a, day=TODAY),
+                stats.cases_per_month(a, period),
+                stats.referral_figures(a, sent_in=period)[0],
+            )
+            for a in authorities
+        ]
+    with app.app_context(), as_user(staff(world.team_lead)), stats.anonymised():
+        due = stats.follow_up_counts(None, day=TODAY)
+        months = stats.cases_per_month(None, period)
+        referrals = stats.referral_figures(None, sent_in=period)[0]
+    for kind in stats.FOLLOW_UP_KINDS:
+        for bucket in ("overdue", "week"):
+            assert due[kind][bucket] == sum(o[0][kind][bucket] for o in own), (kind, bucket)
+    for month, counts in months.items():
+        for kind in ("new", "closed"):
+            assert counts[kind] == sum(o[1][month][kind] for o in own), (month, kind)
+    assert sum(r.sent for r in referrals) == sum(r.sent for o in own for r in o[2])
+
+
+def test_a_caseworkers_follow_ups_are_part_of_the_authoritys(app, world, figures):
+    with app.app_context(), as_user(staff(world.team_lead)):
+        team = stats.follow_up_counts(world.authority, day=TODAY)
+        mine = stats.follow_up_counts(world.authority, world.caseworker, day=TODAY)
+    for kind in stats.FOLLOW_UP_KINDS:
+        for bucket in ("overdue", "week"):
+            assert 0 <= mine[kind][bucket] <= team[kind][bucket]
+    assert mine != team  # A4's goal belongs to the second caseworker
+
+
+def test_the_partial_index_of_open_cases_names_the_open_statuses():
+    """``_is_open`` writes OPEN_STATUSES into the SQL so that this index matches."""
+    from models import OPEN_STATUSES
+
+    index = next(i for i in Case.__table__.indexes if i.name == "ix_case_figures_open")
+    condition = str(index.dialect_options["postgresql"]["where"])
+    assert condition == str(index.dialect_options["sqlite"]["where"])
+    listed = condition.split("IN (")[1].rstrip(")")
+    assert tuple(s.strip(" '") for s in listed.split(",")) == OPEN_STATUSES

@@ -304,3 +304,75 @@ def test_the_report_runs_a_fixed_number_of_queries(app, world, lead, count_queri
         assert lead.get(url, query_string=args).status_code == 200
     assert after.count == before.count, (before.count, after.count)
     assert before.count <= 30, before.statements
+
+
+# -- the figures against the rows they count ----------------------------------------------------
+
+
+def _by_hand(authority_id, period, need_area_id=None):
+    """closed_case_figures(by_need_area=True) and closure_outcomes computed in Python from
+    the rows, as a reference for the histograms and the shared CTE of the SQL."""
+    import statistics
+
+    from models import Case, Evaluation, Need
+
+    cases = db.session.scalars(
+        select(Case).where(
+            Case.status == "closed",
+            Case.archived_at.is_(None),
+            Case.closed_on.between(period.start, period.end),
+            *((Case.authority_id == authority_id,) if authority_id else ()),
+        )
+    ).all()
+    days, effort, closures = {}, {}, {}
+    for case in cases:
+        areas = db.session.scalars(
+            select(Need.need_area_id).where(Need.case_id == case.id, Need.archived_at.is_(None))
+        ).all()
+        if need_area_id is not None:
+            if need_area_id not in areas:
+                continue
+            areas = [need_area_id]
+        evaluation = db.session.scalars(
+            select(Evaluation).where(
+                Evaluation.case_id == case.id, Evaluation.archived_at.is_(None)
+            )
+        ).first()
+        value = (case.closed_on - (case.intake_on or case.opened_on)).days
+        for key in (stats.ALL, *(areas or [None])):
+            days.setdefault(key, []).append(value)
+            if evaluation is not None:
+                effort.setdefault(key, []).append(evaluation.effort_minutes)
+        for area in areas or [None]:
+            key = (area, case.closure_reason_id)
+            closures[key] = closures.get(key, 0) + 1
+    return (
+        {k: (float(statistics.median(v)), len(v)) for k, v in days.items()},
+        {k: (statistics.median(v) / 60, len(v)) for k, v in effort.items()},
+        closures,
+    )
+
+
+@pytest.mark.parametrize("need_area", [None, "work"])
+@pytest.mark.parametrize("region", [False, True])
+def test_closed_case_figures_match_the_rows(app, world, figures, need_area, region):
+    with app.app_context(), unscoped("test arrangement"):
+        data.add_region_closures(world, figures.authority_c)
+        db.session.commit()
+    period = stats.last_twelve_months(TODAY)
+    area = figures.areas[need_area] if need_area else None
+    authority_id = None if region else world.authority
+    with app.app_context(), unscoped("test check"):
+        days, effort, closures = _by_hand(authority_id, period, area)
+        with stats.anonymised() if region else unscoped("test check"):
+            closed, closure = stats.closed_case_report(authority_id, period, need_area_id=area)
+            separate = stats.closed_case_figures(
+                authority_id, period, by_need_area=True, need_area_id=area
+            )
+            outcomes = stats.closure_outcomes(authority_id, period, need_area_id=area)
+    assert closed.days == days
+    assert {k: (pytest.approx(m), n) for k, (m, n) in closed.effort.items()} == effort
+    assert closed.closed == {k: n for k, (_m, n) in days.items()}
+    assert {(c.need_area_id, c.closure_reason_id): c.n for c in closure} == closures
+    assert separate == closed
+    assert outcomes == closure
