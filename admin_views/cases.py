@@ -34,6 +34,7 @@ from services.sharing import share_problems
 from . import lookups
 from .base import (
     ASSIGN,
+    CASE_DATA,
     CLOSED_STATUSES,
     CREATE,
     REOPEN,
@@ -49,16 +50,7 @@ from .labels import LABELS
 
 CASE_PART_LOOKUPS = {"case": lookups.CASE}
 # The parts the case file offers "new …" links for (its add_link buttons).
-CASE_FILE_ADDABLE = (
-    "consent",
-    "need",
-    "goal",
-    "measure",
-    "referral",
-    "activity",
-    "case_conference",
-    "evaluation",
-)
+CASE_FILE_ADDABLE = tuple(r for r in CASE_DATA if r not in ("client", "household_member", "case"))
 
 
 class _TranslatedOnce:
