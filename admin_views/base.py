@@ -209,6 +209,16 @@ class LotseFilterConverter(FilterConverter):
         return self.conv_datetime(column, name, **kwargs)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit (an audit row, say) without expiring the loaded rows, which the page renders."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def deny(object_type: str, object_id: int | None, status: int):
     """Record a denied access in the audit trail, then answer 403 or 404."""
     db.session.rollback()
@@ -334,6 +344,7 @@ class LotseModelView(ProtectedMixin, ModelView):
         page 1 does.
         """
         joins, count_joins = {}, {}
+        page = max(page or 0, 0)  # ?page=-3 is the first page, not a database error
         query = self.get_query()
         count_query = self.get_count_query()
         if hasattr(query, "_join_entities"):
@@ -420,19 +431,26 @@ class LotseModelView(ProtectedMixin, ModelView):
         return re.sub(r"\s+", "_", slug.strip())
 
     def get_one(self, id):
-        # A row the authority rule hides is "not found", never "forbidden" (docs/design.md §4);
-        # Flask-Admin itself would redirect with a flash message instead.
+        found = self.get_visible(id, lambda pk: db.session.get(self.model, pk))
+        if request.method == "GET" and self.model.__tablename__ in READ_AUDITED:
+            db.session.commit()
+        return found
+
+    def get_visible(self, id, load):
+        """``load(pk)`` for the ``id`` of a request, with the answers of docs/design.md §4: a
+        row the authority rule hides is "not found", never "forbidden" (and the denial is
+        recorded), where Flask-Admin would redirect with a flash message. A GET of client or
+        case data records the read; the caller commits it."""
         try:
             pk = int(id)
         except (TypeError, ValueError):
             abort(404)
-        model = db.session.get(self.model, pk)
-        if model is None:
+        found = load(pk)
+        if found is None:
             deny(self.model.__tablename__, pk, 404)
         if request.method == "GET" and self.model.__tablename__ in READ_AUDITED:
             record("read", self.model.__tablename__, pk, {"page": request.endpoint})
-            db.session.commit()
-        return model
+        return found
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
@@ -607,13 +625,7 @@ class LotseModelView(ProtectedMixin, ModelView):
             raise ExportTooLarge(count)
         filters = {k: v for k, v in request.args.items() if k.startswith("flt") or k == "search"}
         record("export", self.endpoint, None, {"rows": len(data), "filters": filters})
-        # Commit the audit row now, but keep the loaded rows usable for the download.
-        session = db.session()
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
+        commit_keeping_loaded()  # the audit row now; the loaded rows stay for the download
         return count, data
 
     @expose("/export/<export_type>/")

@@ -16,9 +16,8 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from models import Case, CaseChecklistItem, Goal, NeedArea, User, db
-from models.auditing import record
 from models.choices import CASE_STATUS
-from services.casefile import CaseFile, load_case_file, reference_lists
+from services.casefile import load_case_file, reference_lists
 from services.cases import on_need_created, open_case, record_needs
 from services.checklist import progress, tick
 from services.history import history
@@ -41,6 +40,7 @@ from .base import (
     TRANSITION,
     LotseModelView,
     allowed,
+    commit_keeping_loaded,
     deny,
     operations,
 )
@@ -71,16 +71,6 @@ class _TranslatedOnce:
         # are the project's own labels and their translations, not user input.
         text = self._done[key] = Markup(self._lazy[key].__html__())  # noqa: S704
         return text
-
-
-def _commit_keeping_loaded() -> None:
-    """Commit (the read record) without expiring the loaded rows, which the page renders."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 class CaseView(LotseModelView):
@@ -162,11 +152,11 @@ class CaseView(LotseModelView):
         """The case file (Fallakte): the case with all its parts, next steps and history.
 
         Its statements are counted (tests/test_casefile.py): the case is looked up by the
-        case file's own first query instead of ``get_one``'s, the lifecycle conditions are
-        counted from the loaded parts, and the read is committed without expiring what is
-        loaded, so that neither the case nor the current user is read twice.
+        case file's own first query (``get_visible``, which ``get_one`` uses too), the
+        lifecycle conditions are counted from the loaded parts, and the read is committed
+        without expiring what is loaded, so that neither the case nor the user is read twice.
         """
-        file = self._read_case_file(request.args.get("id"))
+        file = self.get_visible(request.args.get("id"), load_case_file)
         case = file.case
         ops = operations("case")
         facts = file.facts()
@@ -185,7 +175,7 @@ class CaseView(LotseModelView):
         )
         recorded = {need.need_area_id for need in file.needs}
         events = history("case", case.id)
-        _commit_keeping_loaded()
+        commit_keeping_loaded()
         return self.render(
             "lotse/case_file.html",
             file=file,
@@ -199,20 +189,6 @@ class CaseView(LotseModelView):
             # The same labels as the global ``choice_label``, each translated once per page.
             choice_label=functools.cache(choice_label),
         )
-
-    def _read_case_file(self, id) -> CaseFile:
-        """``get_one`` for the case file: a hidden case is not found (and the denial
-        recorded), a read is recorded; the case file's query is the lookup."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
-            abort(404)
-        file = load_case_file(pk)
-        if file is None:
-            deny("case", pk, 404)
-        if request.method == "GET":
-            record("read", "case", pk, {"page": request.endpoint})
-        return file
 
     @action("assign", _l("Fallmanager:in zuweisen"))
     def action_assign(self, ids):

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,7 +43,7 @@ from .reference import (
     MeasureType,
     NeedArea,
 )
-from .sql import trigram_index
+from .sql import covering_index, trigram_index
 from .types import UTCDateTime
 from .user import User
 
@@ -65,42 +64,34 @@ class Case(OwnedMixin, EditableMixin, db.Model):
         Index("ix_case_authority_caseworker", "authority_id", "caseworker_id", "status"),
         # The steering figures (services/statistics.py, migration 0004): covering and
         # partial, so that the figures are read from the indexes alone.
-        Index(
+        covering_index(
             "ix_case_figures_open",
             "authority_id",
             "id",
-            postgresql_include=["status", "opened_on", "client_id", "caseworker_id"],
-            postgresql_where=text(
-                "archived_at IS NULL"
-                " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')"
-            ),
-            sqlite_where=text(
-                "archived_at IS NULL"
-                " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')"
-            ),
+            include=("status", "opened_on", "client_id", "caseworker_id"),
+            where="archived_at IS NULL"
+            " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')",
         ),
-        Index(
+        covering_index(
             "ix_case_figures_closed",
             "authority_id",
             "closed_on",
-            postgresql_include=[
+            include=(
                 "id",
                 "opened_on",
                 "intake_on",
                 "closure_reason_id",
                 "client_id",
                 "caseworker_id",
-            ],
-            postgresql_where=text("archived_at IS NULL AND status = 'closed'"),
-            sqlite_where=text("archived_at IS NULL AND status = 'closed'"),
+            ),
+            where="archived_at IS NULL AND status = 'closed'",
         ),
-        Index(
+        covering_index(
             "ix_case_figures_opened",
             "authority_id",
             "opened_on",
-            postgresql_include=["id"],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("id",),
+            where="archived_at IS NULL",
         ),
         trigram_index("case", "number"),
         choice_check("status", CASE_STATUS),
@@ -175,13 +166,12 @@ class Need(CasePartMixin, EditableMixin, db.Model):
         case_fk(),
         UniqueConstraint("case_id", "need_area_id"),
         Index("ix_need_authority_need_area", "authority_id", "need_area_id"),
-        Index(
+        covering_index(
             "ix_need_figures",
             "authority_id",
             "case_id",
             "need_area_id",
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            where="archived_at IS NULL",
         ),
         choice_check("priority", PRIORITY),
     )
@@ -207,22 +197,20 @@ class Goal(CasePartMixin, EditableMixin, db.Model):
         # Composite target so that a measure's goal is guaranteed to be of the same case.
         UniqueConstraint("id", "case_id"),
         Index("ix_goal_authority_target_date", "authority_id", "target_date"),
-        Index(
+        covering_index(
             "ix_goal_figures_due",
             "authority_id",
             "status",
             "target_date",
-            postgresql_include=["case_id", "need_area_id"],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("case_id", "need_area_id"),
+            where="archived_at IS NULL",
         ),
-        Index(
+        covering_index(
             "ix_goal_figures_case",
             "authority_id",
             "case_id",
-            postgresql_include=["status", "need_area_id"],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("status", "need_area_id"),
+            where="archived_at IS NULL",
         ),
         choice_check("status", GOAL_STATUS),
     )
@@ -259,14 +247,13 @@ class Measure(CasePartMixin, EditableMixin, db.Model):
             ["goal_id", "case_id"], ["goal.id", "goal.case_id"], ondelete="CASCADE"
         ),
         Index("ix_measure_authority_due_on", "authority_id", "status", "due_on"),
-        Index(
+        covering_index(
             "ix_measure_figures_due",
             "authority_id",
             "status",
             "due_on",
-            postgresql_include=["case_id"],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("case_id",),
+            where="archived_at IS NULL",
         ),
         CheckConstraint("status <> 'done' OR done_on IS NOT NULL", name="done_needs_date"),
         choice_check("responsible", MEASURE_RESPONSIBLE),
@@ -309,20 +296,13 @@ class Referral(CasePartMixin, EditableMixin, db.Model):
         ForeignKeyConstraint(["goal_id", "case_id"], ["goal.id", "goal.case_id"]),
         Index("ix_referral_authority_status_follow_up", "authority_id", "status", "follow_up_on"),
         Index("ix_referral_authority_agency", "authority_id", "agency_id"),
-        Index(
+        covering_index(
             "ix_referral_figures",
             "authority_id",
             "status",
             "sent_on",
-            postgresql_include=[
-                "case_id",
-                "agency_id",
-                "need_area_id",
-                "answered_on",
-                "follow_up_on",
-            ],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("case_id", "agency_id", "need_area_id", "answered_on", "follow_up_on"),
+            where="archived_at IS NULL",
         ),
         CheckConstraint(
             "status = 'draft' OR status = 'withdrawn' OR consent_id IS NOT NULL",
@@ -368,18 +348,18 @@ class Activity(CasePartMixin, EditableMixin, db.Model):
         case_fk(),
         Index("ix_activity_authority_occurred_on", "authority_id", "occurred_on"),
         Index("ix_activity_case_occurred_on", "case_id", "occurred_on"),
-        Index(
+        covering_index(
             "ix_activity_figures_recent",
             "authority_id",
             "occurred_on",
-            postgresql_include=["case_id", "confidential"],
+            include=("case_id", "confidential"),
         ),
-        Index(
+        covering_index(
             "ix_activity_figures_case",
             "authority_id",
             "case_id",
             "occurred_on",
-            postgresql_include=["confidential"],
+            include=("confidential",),
         ),
         CheckConstraint("duration_minutes >= 0 AND duration_minutes <= 1440", name="duration"),
         choice_check("kind", ACTIVITY_KIND),
@@ -471,13 +451,12 @@ class Evaluation(CasePartMixin, EditableMixin, db.Model):
     __table_args__ = (
         case_fk(),
         UniqueConstraint("case_id"),
-        Index(
+        covering_index(
             "ix_evaluation_figures",
             "authority_id",
             "case_id",
-            postgresql_include=["effort_minutes"],
-            postgresql_where=text("archived_at IS NULL"),
-            sqlite_where=text("archived_at IS NULL"),
+            include=("effort_minutes",),
+            where="archived_at IS NULL",
         ),
         CheckConstraint("success_rating BETWEEN 1 AND 5", name="success_rating"),
         CheckConstraint(

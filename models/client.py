@@ -21,7 +21,7 @@ from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_che
 from .db import db
 from .mixins import EditableMixin
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
-from .sql import trigram_index
+from .sql import covering_index, trigram_index
 
 
 class OwnedMixin:
@@ -42,11 +42,8 @@ class Client(OwnedMixin, EditableMixin, db.Model):
         Index("ix_client_authority_family_name", "authority_id", "family_name", "given_names"),
         Index("ix_client_authority_created_at", "authority_id", "created_at"),
         # The residence permits among the steering figures' follow-ups (migration 0004).
-        Index(
-            "ix_client_figures_permit",
-            "authority_id",
-            "residence_valid_until",
-            postgresql_include=["id"],
+        covering_index(
+            "ix_client_figures_permit", "authority_id", "residence_valid_until", include=("id",)
         ),
         # The list search (ILIKE '%term%') on PostgreSQL.
         trigram_index("client", "family_name"),

@@ -1,6 +1,6 @@
 """Small SQL constructs shared by the data layer and the views."""
 
-from sqlalchemy import Index, any_, func
+from sqlalchemy import Index, any_, func, text
 
 
 def one_of(column, subquery, dialect: str | None):
@@ -40,3 +40,16 @@ def exists_in(dialect: str):
         return wanted is None or wanted == dialect
 
     return include
+
+
+def covering_index(name: str, *columns: str, include=(), where: str | None = None) -> Index:
+    """A B-tree index on ``columns`` that also holds ``include`` (PostgreSQL's ``INCLUDE``,
+    for index-only scans; SQLite keeps the key columns) and, with ``where``, only the rows
+    that match it, on both databases."""
+    options = {}
+    if include:
+        options["postgresql_include"] = list(include)
+    if where is not None:
+        options["postgresql_where"] = text(where)
+        options["sqlite_where"] = text(where)
+    return Index(name, *columns, **options)

@@ -250,3 +250,9 @@ def test_list_and_figure_settings_come_from_the_environment(
 
     monkeypatch.setenv(variable, str(value))
     assert make_app(database_url).config[variable] == value
+
+
+def test_a_negative_page_is_the_first_page(app, world, login_as):
+    _add_cases(app, world.authority, 3)
+    browser = login_as("team_lead")
+    assert _row_ids(browser.get("/admin/case/?page=-3")) == _row_ids(browser.get("/admin/case/"))
