@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 import models as m
 
+from . import base as _base
 from .administration import AuditEventView, UserView
 from .base import ASSIGN, allowed, msgid
 from .cases import (
@@ -20,6 +21,7 @@ from .cases import (
     MeasureView,
     NeedView,
 )
+from .checks import run_checks
 from .clients import ClientView, ConsentView, HouseholdMemberView
 from .dashboard import DashboardView
 from .followups import FollowUpView
@@ -50,6 +52,23 @@ STEERING = _l("Steuerung")
 REFERENCE = _l("Stammdaten")
 ADMINISTRATION = _l("Verwaltung")
 TEAM_LISTS = _l("Teamlisten")
+
+# Every operation the role table may grant (admin_views/base.py).
+KNOWN_OPERATIONS = frozenset(
+    {
+        _base.VIEW,
+        _base.CREATE,
+        _base.EDIT,
+        _base.ARCHIVE,
+        _base.EXPORT,
+        _base.DELETE,
+        _base.TRANSITION,
+        _base.REOPEN,
+        _base.ASSIGN,
+        _base.TEAM,
+        _base.REGION,
+    }
+)
 
 
 def build_views():
@@ -139,6 +158,13 @@ def init_admin(app) -> Admin:
     views = build_views()
     for view in views:
         admin.add_view(view)
+    run_checks(
+        permissions=_base.PERMISSIONS,
+        views=[admin.index_view, *views],
+        known_operations=KNOWN_OPERATIONS,
+        presets=PRESETS,
+        msgid=msgid,
+    )
     for name, filters, sort_column in PRESETS:
         admin.add_link(PresetLink(name, filters, sort_column, category=TEAM_LISTS))
     app.jinja_env.globals["cached_menu"] = cached_menu
