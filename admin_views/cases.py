@@ -15,8 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import Case, CaseChecklistItem, Goal, NeedArea, User, db
+from models import CaseChecklistItem, Goal, NeedArea, User, db
 from models.choices import CASE_STATUS
+from services.assignment import (
+    NOT_ASSIGNABLE,
+    AssignmentRefused,
+    assign_cases,
+    assignable_staff,
+    check_assignment,
+    own_cases,
+)
 from services.casefile import load_case_file, reference_lists
 from services.cases import on_need_created, open_case, record_needs
 from services.checklist import progress, tick
@@ -133,17 +141,12 @@ class CaseView(LotseModelView):
         if is_created and model.caseworker is None:
             model.caseworker = db.session.get(User, current_user.id)
         elif reassigned:
-            # Assigning cases to others is the team lead's (docs/design.md §4).
-            if model.caseworker.id != current_user.id and not allowed("case", ASSIGN):
-                raise ValidationError(_("Nur die Teamleitung weist Fälle anderen zu."))
-            if (
-                not model.caseworker.active
-                or model.caseworker.role not in lookups.ASSIGNABLE_ROLES
-                or model.caseworker.authority_id != current_user.authority_id
-            ):
-                raise ValidationError(
-                    _("Bitte eine aktive Fallmanager:in der eigenen Behörde wählen.")
+            try:
+                check_assignment(
+                    model.caseworker, current_user, may_assign_others=allowed("case", ASSIGN)
                 )
+            except AssignmentRefused as refused:
+                raise ValidationError(str(refused.message)) from None
         if is_created:
             open_case(model)
 
@@ -209,29 +212,21 @@ class CaseView(LotseModelView):
             ids = [int(i) for i in request.values.get("ids", "").split(",") if i]
         except ValueError:
             abort(400)
-        cases = db.session.scalars(
-            select(Case).where(Case.id.in_(ids), Case.authority_id == current_user.authority_id)
-        ).all()
+        cases = own_cases(ids, current_user.authority_id)
         if not cases or len(cases) != len(set(ids)):
             abort(404)
-        staff = db.session.scalars(
-            select(User)
-            .where(
-                User.authority_id == current_user.authority_id,
-                User.active.is_(True),
-                User.role.in_(("caseworker", "team_lead")),
-            )
-            .order_by(User.display_name)
-        ).all()
+        staff = assignable_staff(current_user.authority_id)
         if request.method == "POST":
             chosen = next(
                 (u for u in staff if u.id == request.form.get("caseworker", type=int)), None
             )
-            if chosen is None:
-                flash(_("Bitte eine aktive Fallmanager:in der eigenen Behörde wählen."), "error")
+            try:
+                if chosen is None:
+                    raise AssignmentRefused(NOT_ASSIGNABLE)
+                assign_cases(cases, chosen, current_user, may_assign_others=allowed("case", ASSIGN))
+            except AssignmentRefused as refused:
+                flash(str(refused.message), "error")
             else:
-                for case in cases:
-                    case.caseworker = chosen
                 db.session.commit()
                 flash(
                     ngettext(

@@ -4,6 +4,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import lazy_gettext as _l
 
 from models import User, db
+from services.assignment import ASSIGNABLE_ROLES
 
 
 def lookup(*fields, placeholder):
@@ -31,9 +32,6 @@ class StaffLoader(QueryAjaxModelLoader):
             .filter(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
             .order_by(User.display_name)
         )
-
-
-ASSIGNABLE_ROLES = ("caseworker", "team_lead")
 
 
 def staff_loader(name: str = "caseworker") -> StaffLoader:
