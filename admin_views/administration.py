@@ -1,9 +1,10 @@
 """Verwaltung: user accounts and the audit trail."""
 
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
+
+from services.users import UserError, account_changed
 
 from .base import LotseModelView
 
@@ -29,11 +30,16 @@ class UserView(LotseModelView):
     form_columns = ("email", "display_name", "authority", "role", "active", "locale")
 
     def on_model_change(self, form, model, is_created):
-        history = sa_inspect(model).attrs.role.history
-        if not is_created and model.id == current_user.id and history.deleted:
-            raise ValidationError(_("Die eigene Rolle kann man nicht selbst ändern."))
-        if not is_created and (history.deleted or not model.active):
-            model.rotate_session_token()  # new rights, or none, from the next request on
+        if is_created:
+            return
+        try:
+            account_changed(
+                model,
+                by=current_user,
+                role_changed=bool(sa_inspect(model).attrs.role.history.deleted),
+            )
+        except UserError as refused:
+            raise ValidationError(str(refused)) from None
 
 
 class AuditEventView(LotseModelView):

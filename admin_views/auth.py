@@ -1,6 +1,6 @@
 """Login and logout with Flask-Login; the session is bound to the user's session token."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,7 +20,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -30,14 +30,10 @@ from models.auditing import record
 from models.choices import LOCALE
 from models.scoping import bind_request_scope, unscoped
 from models.types import utcnow
-from models.user import dummy_password_check
+from services.authentication import authenticate, end_sessions, session_expired
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-
-LOCKOUT_AFTER = 5
-LOCKOUT_BASE = timedelta(minutes=1)
-LOCKOUT_MAX = timedelta(hours=1)
 
 
 class LoginForm(FlaskForm):
@@ -79,17 +75,6 @@ def unauthorized():
     abort(401)
 
 
-def _who(user) -> dict:
-    return {"user_id": user.id, "authority_id": user.authority_id}
-
-
-def _failed_login_delay(failures: int) -> timedelta:
-    """1, 2, 4, … minutes after the fifth failure, capped at an hour."""
-    if failures < LOCKOUT_AFTER:
-        return timedelta(0)
-    return min(LOCKOUT_BASE * 2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX)
-
-
 def _login_rate_limit() -> str:
     return current_app.config["LOTSE_LOGIN_RATE_LIMIT"]
 
@@ -100,43 +85,16 @@ def login():
         return redirect(url_for("admin.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        with unscoped("login lookup"):
-            user = db.session.execute(
-                select(User).where(func.lower(User.email) == email)
-            ).scalar_one_or_none()
-        now = utcnow()
-        if user is None:
-            dummy_password_check(form.password.data)
-            record("login_failed", changes={"reason": "unknown_account"})
-            db.session.commit()
-        elif user.locked_until and user.locked_until > now:
-            dummy_password_check(form.password.data)
-            record("login_failed", "user", user.id, {"reason": "locked"}, **_who(user))
-            db.session.commit()
-            user = None
-        elif not user.check_password(form.password.data) or not user.active:
-            user.failed_logins += 1
-            delay = _failed_login_delay(user.failed_logins)
-            if delay:
-                user.locked_until = now + delay
-            record("login_failed", "user", user.id, {"reason": "credentials"}, **_who(user))
-            db.session.commit()
-            user = None
+        user = authenticate(form.email.data, form.password.data)
         if user is None:
             # One message for unknown users, wrong passwords and locked accounts alike.
             flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
             return render_template("login.html", form=form), 200
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        record("login", "user", user.id, **_who(user))
-        db.session.commit()
         session.clear()  # a fresh session at login, against session fixation
         login_user(user)
         bind_request_scope(user)
         session.permanent = True
-        session["auth_at"] = now.timestamp()
+        session["auth_at"] = utcnow().timestamp()
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
     return render_template("login.html", form=form)
 
@@ -144,7 +102,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    current_user.rotate_session_token()
+    end_sessions(current_user)
     record("logout", "user", current_user.id)
     db.session.commit()
     logout_user()
@@ -174,10 +132,8 @@ def _enforce_session_limits():
     """End sessions past the absolute limit; the idle limit is the cookie's lifetime."""
     if not current_user.is_authenticated:
         return None
-    started = session.get("auth_at")
-    max_age = timedelta(hours=current_app.config["LOTSE_SESSION_MAX_HOURS"])
-    now = datetime.now(UTC)
-    if started is None or now - datetime.fromtimestamp(started, UTC) > max_age:
+    max_hours = current_app.config["LOTSE_SESSION_MAX_HOURS"]
+    if session_expired(session.get("auth_at"), datetime.now(UTC), max_hours):
         logout_user()
         session.clear()
         flash(_("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an."), "info")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Consent, db
+from models.scoping import is_own
 from services.cases import register_client
 from services.history import history
 from services.privacy import subject_access
@@ -105,7 +106,7 @@ class ClientView(LotseModelView):
         if not allowed("client", EXPORT):
             deny("client", request.args.get("id", type=int), 403)
         client = self.get_one(request.args.get("id"))
-        if client.authority_id != current_user.authority_id:
+        if not is_own(client):
             deny("client", client.id, 404)  # only the owning authority answers for its data
         document = subject_access(client)
         db.session.commit()
@@ -135,9 +136,7 @@ class ClientView(LotseModelView):
             ).all()
             kwargs["events"] = history("client", client.id)
             kwargs["labels"] = LABELS
-            kwargs["can_subject_access"] = (
-                allowed("client", EXPORT) and client.authority_id == current_user.authority_id
-            )
+            kwargs["can_subject_access"] = allowed("client", EXPORT) and is_own(client)
         return super().render(template, **kwargs)
 
 

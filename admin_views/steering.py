@@ -1,27 +1,22 @@
 """Steuerung: structural issues for the steering group."""
 
 from flask import request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from models import Need, NeedArea, db
-from models.choices import ISSUE_STATUS
+from models.scoping import is_own
+from services.steering import (
+    FIRST_STATUS,
+    IssueWorkflowError,
+    check_new_issue,
+    check_status_change,
+)
 
 from . import lookups
 from .base import LotseModelView, deny
-
-# The steering workflow: which status may follow which.
-NEXT_STATUS = {
-    "reported": {"in_discussion", "rejected"},
-    "in_discussion": {"measure_agreed", "rejected", "reported"},
-    "measure_agreed": {"resolved", "in_discussion"},
-    "resolved": {"in_discussion"},
-    "rejected": {"in_discussion"},
-}
 
 
 class StructuralIssueView(LotseModelView):
@@ -50,9 +45,7 @@ class StructuralIssueView(LotseModelView):
     def get_one(self, id):
         issue = super().get_one(id)
         # Every team lead reads all authorities' issues; only the reporting one changes them.
-        if request.endpoint != f"{self.endpoint}.details_view" and (
-            issue.authority_id != current_user.authority_id
-        ):
+        if request.endpoint != f"{self.endpoint}.details_view" and not is_own(issue):
             deny(self.endpoint, issue.id, 403)
         return issue
 
@@ -67,20 +60,15 @@ class StructuralIssueView(LotseModelView):
                 .order_by(Need.id)
             ).first()
         if request.method == "GET":
-            form.status.data = "reported"
+            form.status.data = FIRST_STATUS
         return form
 
     def on_model_change(self, form, model, is_created):
         history = sa_inspect(model).attrs.status.history
-        if is_created and model.status != "reported":
-            raise ValidationError(_("Eine neue Systemlücke beginnt mit dem Status „gemeldet“."))
-        if not is_created and history.deleted:
-            before, after = history.deleted[0], model.status
-            if after not in NEXT_STATUS.get(before, set()):
-                raise ValidationError(
-                    _(
-                        "Der Status kann nicht von „%(before)s“ zu „%(after)s“ wechseln.",
-                        before=ISSUE_STATUS.label(before),
-                        after=ISSUE_STATUS.label(after),
-                    )
-                )
+        try:
+            if is_created:
+                check_new_issue(model.status)
+            elif history.deleted:
+                check_status_change(history.deleted[0], model.status)
+        except IssueWorkflowError as refused:
+            raise ValidationError(str(refused)) from None

@@ -345,6 +345,21 @@ def _add_authority_criteria(state):
         _dialect.reset(token)
 
 
+def is_own(row) -> bool:
+    """Whether the current scope's authority owns ``row``.
+
+    For what a rule lets other authorities read but only the owner change or hand out:
+    structural issues (read by every team lead, changed by the reporting authority) and a
+    client's subject access export (only the owning authority answers it).
+    """
+    scope = current_scope()
+    if scope is None:
+        return False
+    return scope.unrestricted or (
+        scope.authority_id is not None and row.authority_id == scope.authority_id
+    )
+
+
 def owned_by(authority_id: int, *classes):
     """The rows of ``classes`` that ``authority_id`` owns: the own part of the rule.
 

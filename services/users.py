@@ -118,12 +118,25 @@ def set_role(email: str, role: str) -> User:
         raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
     user = find_user(email)
     user.role = role
-    user.rotate_session_token()  # the new rights apply from the next login
+    account_changed(user, role_changed=True)
     return user
+
+
+def account_changed(user: User, *, by: User | None = None, role_changed: bool) -> None:
+    """The rules of every change to an account, from the web view or the CLI.
+
+    Nobody changes their own role (``by`` is who made the change; the CLI has none). A new
+    role, or a deactivation, ends the account's sessions: the new rights, or none, apply
+    from the next request on.
+    """
+    if role_changed and by is not None and by.id == user.id:
+        raise UserError(_("Die eigene Rolle kann man nicht selbst ändern."))
+    if role_changed or not user.active:
+        user.rotate_session_token()
 
 
 def deactivate_user(email: str) -> User:
     user = find_user(email)
     user.active = False
-    user.rotate_session_token()  # ends every session of this user at once
+    account_changed(user, role_changed=False)  # ends every session of this user at once
     return user
