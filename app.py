@@ -8,8 +8,8 @@ from admin_views import init_admin
 from admin_views.auth import init_auth
 from admin_views.i18n import init_i18n
 from admin_views.security import init_security
+from cli import init_cli
 from models import db
-from seed.cli import init_cli
 from services.diagnostics import init_diagnostics
 from services.migrate import init_migrate
 

@@ -9,7 +9,7 @@ command itself, end to end, in a process of its own (so peak RSS is that run's a
     .venv/bin/python bench/demo.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/x
 
 The PostgreSQL database named in ``--postgres-url`` is dropped and created again for every
-run: name one that holds nothing else. Speed targets (issue 5): N=30 under 10 s, N=100,000
+run: name one that holds nothing else. Speed targets: N=30 under 10 s, N=100,000
 under 3 minutes on both databases. The figures are in README.md, "Benchmarks".
 """
 

@@ -23,37 +23,57 @@ def register_client(client: Client, authority_id: int, on: date | None = None) -
     return client
 
 
-def copy_checklist(case: Case, need_area_id: int | None) -> list[CaseChecklistItem]:
-    """Copy the active template(s) of a need area (None: the general process) into a case.
-
-    The text is copied, so later edits of a template do not rewrite case history.
-    """
-    templates = db.session.scalars(
+def _active_templates(*conditions) -> list[ChecklistTemplate]:
+    return db.session.scalars(
         select(ChecklistTemplate)
-        .where(
-            ChecklistTemplate.active.is_(True),
-            ChecklistTemplate.need_area_id.is_(None)
-            if need_area_id is None
-            else ChecklistTemplate.need_area_id == need_area_id,
-        )
-        .order_by(ChecklistTemplate.position)
+        .where(ChecklistTemplate.active.is_(True), *conditions)
+        .order_by(ChecklistTemplate.position, ChecklistTemplate.code)
     ).all()
-    items = []
-    for template in templates:
-        for item in template.items:
-            items.append(
-                CaseChecklistItem(
-                    case=case,
-                    authority_id=case.authority_id,
-                    template_item=item,
-                    need_area_id=need_area_id,
-                    text=item.text,
-                    required=item.required,
-                    position=item.position,
-                )
-            )
+
+
+def _copied(item, need_area_id: int | None) -> dict:
+    """What a case's checklist item copies from a template item (the text is copied, so later
+    edits of a template do not rewrite case history)."""
+    return {
+        "need_area_id": need_area_id,
+        "text": item.text,
+        "required": item.required,
+        "position": item.position,
+    }
+
+
+def copy_checklist(case: Case, need_area_id: int | None) -> list[CaseChecklistItem]:
+    """Copy the active template(s) of a need area (None: the general process) into a case."""
+    templates = _active_templates(
+        ChecklistTemplate.need_area_id.is_(None)
+        if need_area_id is None
+        else ChecklistTemplate.need_area_id == need_area_id
+    )
+    items = [
+        CaseChecklistItem(
+            case=case,
+            authority_id=case.authority_id,
+            template_item=item,
+            **_copied(item, need_area_id),
+        )
+        for template in templates
+        for item in template.items
+    ]
     db.session.add_all(items)
     return items
+
+
+def checklist_copies() -> dict[int | None, list[dict]]:
+    """For many cases at once (the bulk loader of the demo data): per need area (None: the
+    general process), the column values of the checklist items ``copy_checklist`` would copy
+    into a case, in the same order, ``template_item_id`` included."""
+    copies: dict[int | None, list[dict]] = {}
+    for template in _active_templates():
+        copies.setdefault(template.need_area_id, []).extend(
+            {"template_item_id": item.id, **_copied(item, template.need_area_id)}
+            for item in template.items
+        )
+    return copies
 
 
 def open_case(case: Case) -> Case:

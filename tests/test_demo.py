@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from models import (
@@ -37,9 +37,11 @@ from models import (
 )
 from models.choices import CASE_STATUS
 from models.scoping import unscoped
-from seed import demo as demo_module
+from seed.bulk import processes as bulk_processes
+from seed.bulk.writer import Writer
 from seed.demo import TABLES, DemoError, DemoGenerator, generate_demo, terminal_progress
-from services.cases import open_case, register_client
+from services.cases import copy_checklist, open_case, register_client
+from services.numbering import next_number
 from tests.conftest import clean_database
 
 AFTER_PLANNING = ("planning", "active", "on_hold", "evaluation", "closed")
@@ -263,7 +265,7 @@ def test_a_failing_generator_process_stops_the_run_and_writes_nothing(
     app, reference, monkeypatch, tick, cases, batch_size, bulk, error, message
 ):
     monkeypatch.setattr(DemoGenerator, "_tick_checklist", tick)
-    monkeypatch.setattr(demo_module, "GENERATOR_SILENCE_SECONDS", 0.5 if tick is _hang else 300)
+    monkeypatch.setattr(bulk_processes, "GENERATOR_SILENCE_SECONDS", 0.5 if tick is _hang else 300)
     started = time.monotonic()
     with app.app_context(), unscoped("test demo"):
         with pytest.raises(error, match=message):
@@ -276,14 +278,14 @@ def test_a_failing_generator_process_stops_the_run_and_writes_nothing(
 
 def write_a_dangling_need(monkeypatch) -> None:
     """Each batch's first need names a need area that does not exist."""
-    write = demo_module._Writer.write
+    write = Writer.write
 
     def write_dangling(self, batch, conn):
         if batch.rows["need"]:
             batch.rows["need"][0]["need_area_id"] = 999_999
         write(self, batch, conn)
 
-    monkeypatch.setattr(demo_module._Writer, "write", write_dangling)
+    monkeypatch.setattr(Writer, "write", write_dangling)
 
 
 def test_a_bad_key_in_a_bulk_run_is_refused_and_changes_nothing(app, reference, monkeypatch):
@@ -443,6 +445,61 @@ def test_numbers_are_consecutive_and_later_numbers_continue(app, runner, referen
         db.session.flush()
         assert case.id > 0
         db.session.rollback()
+
+
+def test_bulk_numbers_are_the_ones_the_single_record_service_issues(app, reference):
+    """Batches built in processes are numbered as ``next_number`` numbers one record at a
+    time: replayed from zero counters in the order of creation, the service issues exactly
+    the numbers the demo wrote (same format, no gap, no reordering)."""
+    with app.app_context(), unscoped("test demo"):
+        generate_demo(40, 13, batch_size=6, ahead="process")
+        cases = db.session.execute(
+            select(Case.authority_id, Case.opened_on, Case.intake_on, Case.number, Client.number)
+            .join(Client, Client.id == Case.client_id)
+            .order_by(Case.id)
+        ).all()
+        assert len(cases) == 40
+        assert [c.id for c in db.session.scalars(select(Client).order_by(Client.id))] == [
+            c.id for c in db.session.scalars(select(Client).join(Case).order_by(Case.id))
+        ]
+        db.session.execute(delete(NumberSequence))
+        for authority_id, opened_on, intake_on, case_number, client_number in cases:
+            # register_client takes the year of the first contact, open_case the opening's.
+            assert next_number(authority_id, "client", intake_on or opened_on) == client_number
+            assert next_number(authority_id, "case", opened_on) == case_number
+        db.session.rollback()
+
+
+def test_bulk_checklists_are_the_ones_the_case_service_copies(app, reference):
+    """Each demo case holds the items ``services.cases.copy_checklist`` copies: the general
+    process, then each need's area, in the order of the templates."""
+    with app.app_context(), unscoped("test demo"):
+        generate_demo(12, 21, batch_size=5, ahead="thread")
+
+        def fields(item):
+            return (
+                item.template_item_id,
+                item.need_area_id,
+                item.text,
+                item.required,
+                item.position,
+            )
+
+        for case in db.session.scalars(select(Case).order_by(Case.id)).all():
+            written = db.session.scalars(
+                select(CaseChecklistItem)
+                .where(CaseChecklistItem.case_id == case.id)
+                .order_by(CaseChecklistItem.id)
+            ).all()
+            areas = [None, *(need.need_area_id for need in sorted(case.needs, key=lambda n: n.id))]
+            with db.session.no_autoflush:
+                copied = [
+                    (item.template_item.id, *fields(item)[1:])
+                    for area in areas
+                    for item in copy_checklist(Case(authority_id=case.authority_id), area)
+                ]
+            assert [fields(item) for item in written] == copied
+            db.session.rollback()
 
 
 # Every part names its case, and carries the case's authority and caseworker as author.

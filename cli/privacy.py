@@ -1,7 +1,6 @@
 """``flask privacy export|purge``: subject access and the retention purge."""
 
 import json
-import sys
 
 import click
 from flask import current_app
@@ -11,10 +10,7 @@ from models import db
 from models.scoping import unscoped
 from services.privacy import PrivacyError, find_client, purge, subject_access
 
-
-def _fail(message: str):
-    click.echo(f"Fehler: {message}", err=True)
-    sys.exit(1)
+from .common import committed
 
 
 @click.group(help="Auskunft (Art. 15 DSGVO) und Löschfristen (Art. 17 DSGVO).")
@@ -28,13 +24,9 @@ def privacy():
 @with_appcontext
 def export_command(client_number, out):
     """Alle Daten zu einer Klient:in als JSON ausgeben (Art. 15 DSGVO)."""
-    with unscoped("subject access (flask privacy export)"):
-        try:
-            document = subject_access(find_client(client_number))
-        except PrivacyError as exc:
-            db.session.rollback()
-            _fail(str(exc))
-        db.session.commit()  # the audit event of this export
+    # Committed: the audit event of this export.
+    with unscoped("subject access (flask privacy export)"), committed(PrivacyError):
+        document = subject_access(find_client(client_number))
     payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
     if out:
         with open(out, "w", encoding="utf-8") as handle:

@@ -15,8 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from models.scoping import unscoped
-
-from .demo import (
+from seed.demo import (
     DEFAULT_CASES,
     DEFAULT_SEED,
     DEMO_REFERENCE_DATE,
@@ -24,15 +23,12 @@ from .demo import (
     generate_demo,
     terminal_progress,
 )
-from .first_run import first_run
-from .loader import DATA_DIR, ReferenceDataError, export_reference, load_reference
+from seed.first_run import first_run
+from seed.loader import DATA_DIR, ReferenceDataError, export_reference, load_reference
+
+from .common import fail
 
 MAX_DEMO_CASES = 1_000_000
-
-
-def _fail(message: str, code: int = 1):
-    click.echo(f"Fehler: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(help="Referenz- und Demodaten laden.")
@@ -75,7 +71,7 @@ def reference_command(directory, dry_run, deactivate_missing):
             sys.exit(1)
         except SQLAlchemyError:
             db.session.rollback()
-            _fail("Die Datenbank hat die Referenzdaten abgelehnt; nichts wurde geändert.")
+            fail("Die Datenbank hat die Referenzdaten abgelehnt; nichts wurde geändert.")
     for line in report.lines():
         click.echo(line)
 
@@ -92,13 +88,13 @@ def reference_command(directory, dry_run, deactivate_missing):
 def export_command(directory):
     """Referenzdaten als YAML-Dateien schreiben (im Format von seed/data)."""
     if not directory:
-        _fail("Bitte das Zielverzeichnis mit --dir angeben.")
+        fail("Bitte das Zielverzeichnis mit --dir angeben.")
     target = Path(directory)
     with unscoped("seed export"):
         try:
             counts = export_reference(target)
         except OSError:
-            _fail(f"In {target} kann nicht geschrieben werden.")
+            fail(f"In {target} kann nicht geschrieben werden.")
         finally:
             db.session.rollback()
     total = ", ".join(f"{label} {n}" for label, n in counts.items())
@@ -109,9 +105,9 @@ def _parse_cases(raw: str) -> int:
     try:
         cases = int(raw)
     except ValueError:
-        _fail(f"--cases muss eine ganze Zahl sein, nicht {raw!r}.")
+        fail(f"--cases muss eine ganze Zahl sein, nicht {raw!r}.")
     if not 1 <= cases <= MAX_DEMO_CASES:
-        _fail(f"--cases muss zwischen 1 und {MAX_DEMO_CASES} liegen.")
+        fail(f"--cases muss zwischen 1 und {MAX_DEMO_CASES} liegen.")
     return cases
 
 
@@ -119,7 +115,7 @@ def _parse_seed(raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        _fail(f"--random-seed muss eine ganze Zahl sein, nicht {raw!r}.")
+        fail(f"--random-seed muss eine ganze Zahl sein, nicht {raw!r}.")
 
 
 def _parse_reference_date(raw: str | None) -> date:
@@ -130,7 +126,7 @@ def _parse_reference_date(raw: str | None) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        _fail(f"--reference-date muss ein Datum wie 2026-11-02 oder „heute“ sein, nicht {raw!r}.")
+        fail(f"--reference-date muss ein Datum wie 2026-11-02 oder „heute“ sein, nicht {raw!r}.")
 
 
 @seed.command("demo")
@@ -173,10 +169,10 @@ def demo_command(cases, random_seed, reference_date):
             summary = generate_demo(cases, random_seed, reference_date=on, progress=progress)
         except DemoError as exc:
             db.session.rollback()
-            _fail(str(exc))
+            fail(str(exc))
         except SQLAlchemyError:
             db.session.rollback()
-            _fail(
+            fail(
                 "Die Datenbank hat die Demodaten abgelehnt; was noch nicht gespeichert war, "
                 "wurde verworfen."
             )
@@ -189,4 +185,4 @@ def first_run_command():
     """Neue Datenbank: Referenzdaten, Demodaten und Demo-Zugänge anlegen (für „make run“)."""
     credentials = Path(current_app.config["LOTSE_DEMO_CREDENTIALS"])
     with unscoped("seed first-run"):
-        first_run(credentials, echo=click.echo, fail=_fail)
+        first_run(credentials, echo=click.echo, fail=fail)

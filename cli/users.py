@@ -12,10 +12,12 @@ from models.choices import ROLE
 from models.scoping import unscoped
 from services.users import UserError, create_user, deactivate_user, reset_password, set_role
 
+from .common import committed, fail
 
-def _fail(message: str):
-    click.echo(f"Fehler: {message}", err=True)
-    sys.exit(1)
+
+def _password(from_stdin: bool) -> str | None:
+    """The password of the first line of stdin, if asked to read it (else one is generated)."""
+    return sys.stdin.readline().rstrip("\r\n") if from_stdin else None
 
 
 @click.group(help="Benutzerkonten verwalten.")
@@ -35,22 +37,15 @@ def users(ctx):
 @with_appcontext
 def create_command(email, display_name, role, authority_code, password_stdin, locale):
     """Ein Benutzerkonto anlegen."""
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
+    with committed(UserError):
         user, generated = create_user(
             email=email,
             display_name=display_name,
             role=role,
             authority_code=authority_code,
-            password=password,
+            password=_password(password_stdin),
             locale=locale,
         )
-        db.session.commit()
-    except UserError as exc:
-        db.session.rollback()
-        _fail(str(exc))
     click.echo(f"Benutzerkonto {user.email} angelegt ({ROLE.label(user.role)}).")
     if generated:
         click.echo(f"Einmaliges Passwort: {generated}")
@@ -61,12 +56,8 @@ def create_command(email, display_name, role, authority_code, password_stdin, lo
 @with_appcontext
 def deactivate_command(email):
     """Ein Benutzerkonto deaktivieren und alle seine Sitzungen beenden."""
-    try:
+    with committed(UserError):
         user = deactivate_user(email)
-        db.session.commit()
-    except UserError as exc:
-        db.session.rollback()
-        _fail(str(exc))
     click.echo(f"Benutzerkonto {user.email} deaktiviert; alle Sitzungen sind beendet.")
 
 
@@ -82,7 +73,7 @@ def list_command(authority_code):
         if authority_code is None or u.authority.code == authority_code
     ]
     if authority_code is not None and not users_:
-        _fail(f"keine Benutzerkonten für die Behörde {authority_code!r}")
+        fail(f"keine Benutzerkonten für die Behörde {authority_code!r}")
     for user in users_:
         state = "aktiv" if user.active else "deaktiviert"
         click.echo(f"{user.email}\t{user.role}\t{user.authority.code}\t{state}")
@@ -94,13 +85,8 @@ def list_command(authority_code):
 @with_appcontext
 def reset_password_command(email, password_stdin):
     """Ein neues Passwort setzen; alle Sitzungen des Kontos enden."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        user, generated = reset_password(email, password)
-        db.session.commit()
-    except UserError as exc:
-        db.session.rollback()
-        _fail(str(exc))
+    with committed(UserError):
+        user, generated = reset_password(email, _password(password_stdin))
     click.echo(f"Neues Passwort für {user.email} gesetzt; alle Sitzungen sind beendet.")
     if generated:
         click.echo(f"Einmaliges Passwort: {generated}")
@@ -112,10 +98,6 @@ def reset_password_command(email, password_stdin):
 @with_appcontext
 def set_role_command(email, role):
     """Die Rolle eines Kontos ändern."""
-    try:
+    with committed(UserError):
         user = set_role(email, role)
-        db.session.commit()
-    except UserError as exc:
-        db.session.rollback()
-        _fail(str(exc))
     click.echo(f"{user.email} hat jetzt die Rolle {ROLE.label(user.role)}.")
