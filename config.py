@@ -87,7 +87,7 @@ def load(app, test_config: dict | None = None) -> None:
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
     )
     if os.environ.get("LOTSE_STATISTICS_CACHE_SECONDS"):
-        # Unset, the figures cache keeps 120 s (0 under tests): services/statistics.py.
+        # Unset, the figures cache keeps 120 s (0 under tests): services/statistics/.
         app.config["LOTSE_STATISTICS_CACHE_SECONDS"] = _int("LOTSE_STATISTICS_CACHE_SECONDS", 120)
     if test_config:
         app.config.update(test_config)

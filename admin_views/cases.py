@@ -28,6 +28,7 @@ from services.assignment import (
 from services.casefile import load_case_file, reference_lists
 from services.cases import on_need_created, open_case, record_needs
 from services.checklist import progress, tick
+from services.due import CaseClosed, ensure_editable, is_editable
 from services.history import history
 from services.lifecycle import (
     TransitionRefused,
@@ -42,7 +43,6 @@ from . import lookups
 from .base import (
     ASSIGN,
     CASE_DATA,
-    CLOSED_STATUSES,
     CREATE,
     REOPEN,
     TRANSITION,
@@ -168,7 +168,7 @@ class CaseView(LotseModelView):
             for step in transitions_from(case.status)
             if step.operation in ops
         ]
-        is_open = case.status not in CLOSED_STATUSES
+        is_open = is_editable(case)
         may_add = {
             resource: is_open and allowed(resource, CREATE) for resource in CASE_FILE_ADDABLE
         }
@@ -246,8 +246,10 @@ class CaseView(LotseModelView):
         case = self.get_one(request.args.get("id"))
         if not allowed("need", CREATE):
             deny("case", case.id, 403)
-        if case.status in CLOSED_STATUSES:
-            flash(_("Der Fall ist abgeschlossen und kann nicht mehr geändert werden."), "error")
+        try:
+            ensure_editable(case)
+        except CaseClosed as closed:
+            flash(str(closed.message), "error")
             return redirect(url_for(".details_view", id=case.id))
         try:
             area_ids = {int(v) for v in request.form.getlist("need_area")}
@@ -305,8 +307,10 @@ class CaseView(LotseModelView):
             item = db.session.get(CaseChecklistItem, item_id) if item_id else None
             if item is None or item.case_id != case.id:
                 abort(404)
-            if case.status in CLOSED_STATUSES:
-                flash(_("Der Fall ist abgeschlossen und kann nicht mehr geändert werden."), "error")
+            try:
+                ensure_editable(case)
+            except CaseClosed as closed:
+                flash(str(closed.message), "error")
             else:
                 tick(
                     item, current_user.id, request.form.get("done") == "1", request.form.get("note")
@@ -334,7 +338,7 @@ class CaseView(LotseModelView):
             done=done,
             total=total,
             percent=round(100 * done / total) if total else 0,
-            can_edit=self.can_edit and case.status not in CLOSED_STATUSES,
+            can_edit=self.can_edit and is_editable(case),
         )
 
 

@@ -1,12 +1,16 @@
-"""List filters that need more than one column: the team-lead presets of docs/design.md §5."""
+"""List filters that need more than one column: the team-lead presets of docs/design.md §5.
 
-from datetime import date, timedelta
+What is overdue and what has had no contact is decided by ``services.due``, as for the
+follow-up list and the dashboard."""
+
+from datetime import date
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
 
-from models import Activity, Case, Goal, Measure, Need, NeedArea, Referral
+from models import Case, Need, NeedArea
+from services.due import case_is_open, no_contact, overdue_part
 
 YES_NO = (("1", _l("ja")), ("0", _l("nein")))
 
@@ -27,30 +31,10 @@ class _YesNoFilter(BaseSQLAFilter):
 
 
 class OverdueFilter(_YesNoFilter):
-    """Cases with an overdue measure, an unanswered referral or a goal past its date."""
+    """Open cases with an overdue measure, an unanswered referral or a goal past its date."""
 
     def condition(self, today):
-        return or_(
-            exists().where(
-                Measure.case_id == Case.id,
-                Measure.status.in_(("planned", "in_progress")),
-                Measure.due_on < today,
-                Measure.archived_at.is_(None),
-            ),
-            exists().where(
-                Referral.case_id == Case.id,
-                Referral.status == "sent",
-                Referral.answered_on.is_(None),
-                Referral.follow_up_on < today,
-                Referral.archived_at.is_(None),
-            ),
-            exists().where(
-                Goal.case_id == Case.id,
-                Goal.status.in_(("open", "in_progress")),
-                Goal.target_date < today,
-                Goal.archived_at.is_(None),
-            ),
-        )
+        return and_(case_is_open(Case), overdue_part(today, Case))
 
 
 class UnassignedFilter(_YesNoFilter):
@@ -59,14 +43,10 @@ class UnassignedFilter(_YesNoFilter):
 
 
 class NoContactFilter(_YesNoFilter):
-    """Open cases without any contact in the last 30 days."""
+    """Open cases without any contact in the last 30 days, as in the follow-up list."""
 
     def condition(self, today):
-        since = today - timedelta(days=30)
-        return and_(
-            Case.opened_on < since,
-            ~exists().where(Activity.case_id == Case.id, Activity.occurred_on >= since),
-        )
+        return and_(case_is_open(Case), no_contact(today, Case))
 
 
 class NeedAreaFilter(BaseSQLAFilter):

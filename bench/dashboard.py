@@ -18,7 +18,7 @@ with the figures cache as in production (``LOTSE_STATISTICS_CACHE_SECONDS``, def
 figures of an authority and totals across authorities are kept per process and refreshed
 in the background), and with the cache switched off, so that every request computes every
 figure. It prints the first request, the time the background computation it started took,
-and p50, p95 and the slowest of the other requests. Target (issue 7): p95 ≤ 300 ms.
+and p50, p95 and the slowest of the other requests. Target: p95 ≤ 300 ms.
 
     .venv/bin/python bench/dashboard.py                     # the full region
     .venv/bin/python bench/dashboard.py --cases 200000 --largest 50000

@@ -62,7 +62,7 @@ class Case(OwnedMixin, EditableMixin, db.Model):
         Index("ix_case_authority_opened_on", "authority_id", "opened_on"),
         Index("ix_case_authority_status_opened_on", "authority_id", "status", "opened_on"),
         Index("ix_case_authority_caseworker", "authority_id", "caseworker_id", "status"),
-        # The steering figures (services/statistics.py, migration 0004): covering and
+        # The steering figures (services/statistics/, migration 0004): covering and
         # partial, so that the figures are read from the indexes alone.
         covering_index(
             "ix_case_figures_open",

@@ -15,6 +15,7 @@ Which scope applies:
 * outside a request (CLI, seeding, tests), only an explicit ``as_user(user)`` or
   ``unscoped("reason")`` context. Reading scoped data with neither raises ``ScopeError``:
   there is no silent bypass.
+* for the anonymised figures across authorities, the read-only ``anonymised_figures()``.
 """
 
 from __future__ import annotations
@@ -121,6 +122,56 @@ def unscoped(reason: str):
         yield
     finally:
         _explicit_scope.reset(token)
+
+
+ANONYMISED_FIGURES = "steering: anonymised totals across authorities (aggregates only)"
+_anonymised_figures: ContextVar[bool] = ContextVar("lotse_anonymised_figures", default=False)
+
+
+class ReadOnlyViolation(ScopeError):
+    """Something tried to write inside ``anonymised_figures()``."""
+
+
+@contextlib.contextmanager
+def anonymised_figures(session: Session | None = None):
+    """Read every authority's rows for the anonymised figures across authorities (the
+    team lead's totals of docs/design.md §4, "dashboard"), and nothing else.
+
+    A named ``unscoped`` context that is read-only: inside it the session refuses to flush
+    and to run anything but a SELECT, so no write can cross the authority boundary through
+    it. Only the steering figures (``services.statistics``) read inside it, and what they
+    return are aggregates, protected against small numbers before they are shown.
+    """
+    if session is None:
+        from .db import db
+
+        session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("anonymised figures are read with no unsaved changes pending")
+    token = _anonymised_figures.set(True)
+    try:
+        with unscoped(ANONYMISED_FIGURES), session.no_autoflush:
+            yield
+    finally:
+        _anonymised_figures.reset(token)
+
+
+def reading_anonymised_figures() -> bool:
+    """Whether the current unit of work is inside ``anonymised_figures()``."""
+    scope = current_scope()
+    return _anonymised_figures.get() and scope is not None and scope.unrestricted
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_of_figures(session, flush_context, instances):
+    if _anonymised_figures.get():
+        raise ReadOnlyViolation("anonymised_figures() is read-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_writes_of_figures(state):
+    if _anonymised_figures.get() and not state.is_select:
+        raise ReadOnlyViolation("anonymised_figures() runs SELECT statements only")
 
 
 def current_scope() -> Scope | None:
@@ -343,6 +394,13 @@ def _add_authority_criteria(state):
         state.statement = state.statement.options(*_criteria(scope, by_hand))
     finally:
         _dialect.reset(token)
+
+
+def reads_every_authoritys_issues() -> bool:
+    """Whether the current scope reads the structural issues of every authority (the
+    ``steering`` rule), so that figures about them can say whose they are."""
+    scope = current_scope()
+    return scope is not None and (scope.unrestricted or scope.role in STEERING_READERS)
 
 
 def is_own(row) -> bool:

@@ -1,4 +1,4 @@
-"""The dashboard (issue 7): exact figures per role, protection of small numbers, privacy,
+"""The dashboard: exact figures per role, protection of small numbers, privacy,
 access, and a fixed number of queries. The data set and its expected figures are in
 ``tests/statistics_data.py``; every figure here is worked out by hand from it, and the same
 test runs on SQLite and PostgreSQL."""
@@ -403,7 +403,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     assert before.count <= 30, before.statements
 
 
-# -- how the figures are computed (services/statistics.py) -------------------------------------
+# -- how the figures are computed (services/statistics/) -------------------------------------
 
 
 def test_median_of_a_histogram_is_the_median_of_its_values():
