@@ -1,4 +1,4 @@
-"""Übersicht: the dashboard, the admin index, per role (issue 7, DESIGN.md §5).
+"""Übersicht: the dashboard, the admin index, per role (docs/design.md §5).
 
 - Caseworkers see their own desk: their open cases by status and the follow-ups of their
   cases that are overdue or due this week.
@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from models import FINAL_GOAL_STATUSES, OPEN_STATUSES, NeedArea, db
 from models.choices import CASE_STATUS, GOAL_STATUS, ISSUE_STATUS
-from models.scoping import STEERING_READERS
+from models.scoping import reads_every_authoritys_issues
 from services import statistics as stats
 from services.statistics import Cell, exact, protect, protect_median
 
@@ -43,7 +43,7 @@ from .figures import (
     share,
 )
 from .followups import KIND_LABELS
-from .i18n import format_datetime
+from .i18n import format_date, format_datetime
 
 NO_NEED_AREA = _l("ohne Handlungsfeld")
 NOT_ASSIGNED = _l("nicht zugewiesen")
@@ -286,7 +286,7 @@ def follow_up_table(table_id, title, counts, own=None, *, day, anonymised=False)
         _("Art"),
         [
             Column(_("Überfällig")),
-            Column(_("Fällig bis Sonntag, %(date)s", date=week_end.strftime("%d.%m.%Y"))),
+            Column(_("Fällig bis Sonntag, %(date)s", date=format_date(week_end))),
         ],
         anonymised=anonymised,
     )
@@ -372,7 +372,7 @@ def _figure_tables(prefix, figures, own=None, *, day, anonymised=False) -> list[
     kw = {"anonymised": anonymised}
     o = own or {}
     period = stats.last_twelve_months(day)
-    since = period.start.strftime("%d.%m.%Y")
+    since = format_date(period.start)
     return [
         status_table(
             f"{prefix}-open-status",
@@ -499,7 +499,7 @@ class DashboardView(LotseIndexView):
         elif allowed("dashboard", VIEW):
             sections.append(my_desk(day))
         if allowed("structural_issue", VIEW):
-            everyone = current_user.role in STEERING_READERS  # as the authority rule reads
+            everyone = reads_every_authoritys_issues()
             counts = stats.structural_issues_by_area_and_status()
             sections.append(
                 Section(

@@ -19,7 +19,8 @@ EXTRA_COUNTRIES = {"XXA": _l("staatenlos"), "XXX": _l("ungeklärt")}
 _LANGUAGE_TYPES = {"L"}  # living languages
 
 
-def _locale() -> str:
+def current_language() -> str:
+    """The reader's language ("de" or "en"); German outside a request."""
     try:
         locale = get_locale()
     except (RuntimeError, KeyError):
@@ -67,11 +68,11 @@ def is_language(code: str | None) -> bool:
 
 def country_choices() -> list[tuple[str, str]]:
     extra = [(k, str(v)) for k, v in EXTRA_COUNTRIES.items()]
-    return [("", "–"), *extra, *_countries(_locale())]
+    return [("", "–"), *extra, *_countries(current_language())]
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return list(_languages(_locale()))
+    return list(_languages(current_language()))
 
 
 def country_name(code: str | None) -> str:
@@ -80,14 +81,14 @@ def country_name(code: str | None) -> str:
     if code in EXTRA_COUNTRIES:
         return str(EXTRA_COUNTRIES[code])
     country = pycountry.countries.get(alpha_3=code)
-    return _translator("iso3166-1", _locale())(country.name) if country else code
+    return _translator("iso3166-1", current_language())(country.name) if country else code
 
 
 def language_name(code: str | None) -> str:
     if not code:
         return ""
     language = pycountry.languages.get(alpha_3=code)
-    return _translator("iso639-3", _locale())(language.name) if language else code
+    return _translator("iso639-3", current_language())(language.name) if language else code
 
 
 def language_names(codes) -> str:

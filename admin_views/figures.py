@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 import tablib
-from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from services.statistics import DIFFERENCE, Cell, protect
 
 from .base import escape_formula
+from .i18n import format_decimal1, format_number, format_percent
 
 TEXT, COUNT, SHARE, DAYS, HOURS = "text", "count", "share", "days", "hours"
 COMPLEMENT = "complement"  # withheld so that a withheld neighbour cannot be worked out
@@ -72,7 +72,7 @@ class Table:
 
 
 def display(cell, kind: str) -> str:
-    """A cell as the page shows it, in the reader's language."""
+    """A cell as the page shows it, with the separators of the reader's language."""
     if not isinstance(cell, Cell):
         return "" if cell is None else str(cell)
     if cell.withheld:
@@ -80,10 +80,10 @@ def display(cell, kind: str) -> str:
     if cell.value is None:
         return "–"
     if kind == SHARE:
-        return format_percent(cell.value, "#,##0 %")
+        return format_percent(cell.value)
     if kind in (DAYS, HOURS):
-        return format_decimal(cell.value, "#,##0.#")
-    return format_decimal(cell.value, "#,##0")
+        return format_decimal1(cell.value)
+    return format_number(cell.value)
 
 
 def sheet_value(cell, kind: str):

@@ -33,6 +33,7 @@ from services.statistics import ALL, Cell, exact, protect, protect_median
 
 from .base import EXPORT, REGION, ProtectedMixin, allowed, deny
 from .dashboard import area_label, referral_cells, referral_columns
+from .dates import date_error, parse_date
 from .figures import (
     COMPLEMENT,
     DAYS,
@@ -48,7 +49,7 @@ from .figures import (
     share,
     workbook,
 )
-from .i18n import format_datetime
+from .i18n import format_date, format_datetime
 
 ALL_AUTHORITIES = "all"
 ALL_AREAS = _l("Alle Handlungsfelder")
@@ -80,9 +81,9 @@ def _date(value: str | None, label: str, errors: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_date(value)  # TT.MM.JJJJ or ISO in German, ISO in English
     except ValueError:
-        errors.append(_("%(field)s ist kein Datum im Format JJJJ-MM-TT.", field=label))
+        errors.append(date_error(label))
         return None
 
 
@@ -438,8 +439,8 @@ class ReportView(ProtectedMixin, BaseView):
         filters = report.filters
         return [
             (_("Bericht"), _("Steuerungsbericht")),
-            (_("Abgeschlossen von"), filters.period.start.strftime("%d.%m.%Y")),
-            (_("Abgeschlossen bis"), filters.period.end.strftime("%d.%m.%Y")),
+            (_("Abgeschlossen von"), format_date(filters.period.start)),
+            (_("Abgeschlossen bis"), format_date(filters.period.end)),
             (_("Handlungsfeld"), filters.need_area[2] if filters.need_area else str(ALL_AREAS)),
             (_("Behörde"), self._authority_label(filters)),
             (_("Erstellt am"), format_datetime(report.generated)),

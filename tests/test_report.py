@@ -126,7 +126,7 @@ def test_filters_period_and_need_area(lead):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"from": "01.03.2026"}, "Von ist kein Datum im Format JJJJ-MM-TT."),
+        ({"from": "31.02.2026"}, "Von: Bitte ein Datum im Format TT.MM.JJJJ angeben"),
         ({"from": "2026-05-01", "to": "2026-04-01"}, "Das Startdatum liegt nach dem Enddatum"),
         ({"need_area": "no-such-area"}, "Unbekanntes Handlungsfeld"),
         ({"authority": "detmold_abh"}, "Sie sehen nur die Zahlen Ihrer eigenen Behörde."),
