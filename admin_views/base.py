@@ -20,6 +20,7 @@ from flask import (
     g,
     redirect,
     request,
+    session,
     stream_with_context,
     url_for,
 )
@@ -48,7 +49,9 @@ from models.auditing import record
 from models.scoping import ScopeViolation, visible_count, visible_page
 from models.sql import one_of
 from models.types import utcnow
+from services.due import CaseClosed, ensure_editable
 
+from .dates import DateModelConverter, with_locale_date_filters
 from .fields import country_name, language_names
 from .i18n import format_date, format_datetime
 from .labels import LABELS
@@ -60,7 +63,6 @@ TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
 # Dashboard and report: the whole own authority's figures, and anonymised totals across
 # authorities (docs/design.md §4, "dashboard").
 TEAM, REGION = "team", "region"
-CLOSED_STATUSES = ("closed", "declined")
 
 CASE_DATA = (
     "client",
@@ -219,12 +221,35 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-def deny(object_type: str, object_id: int | None, status: int):
-    """Record a denied access in the audit trail, then answer 403 or 404."""
+def deny(object_type: str, object_id: int | None, status: int, **details):
+    """Record a denied access in the audit trail, then answer 403 or 404.
+
+    ``details`` (the refused operation, say) go into the audit row beside status and path.
+    """
     db.session.rollback()
-    record("denied", object_type, object_id, {"status": status, "path": request.path})
+    record("denied", object_type, object_id, {"status": status, "path": request.path, **details})
     db.session.commit()
     abort(status)
+
+
+# The search terms of the lists, per view endpoint, live in the session, never in a URL:
+# a searched family name would otherwise land in browser histories and proxy logs
+# (docs/design.md §9, "No personal data in URLs").
+SEARCH_SESSION_KEY = "lotse_searches"  # [[endpoint, term], ...], the newest last
+SEARCH_MAX_LENGTH = 100
+SEARCH_LISTS_KEPT = 8  # the session cookie stays small however many lists are searched
+# Posted by a list's search form besides the list's own arguments; never part of its URL.
+SEARCH_FORM_FIELDS = frozenset({"search", "clear", "page", "csrf_token", "url"})
+
+# Flask-Admin view methods that need more than the right to read, and the ``can_*`` flag
+# (computed from the role table) that grants it. Without it the answer is 403.
+OPERATION_FLAGS = {
+    "create_view": (CREATE, "can_create"),
+    "edit_view": (EDIT, "can_edit"),
+    "ajax_update": (EDIT, "can_edit"),  # the inline edit; Flask-Admin checks nothing there
+    "delete_view": (DELETE, "can_delete"),
+    "export": (EXPORT, "can_export"),
+}
 
 
 # Details, edit and case-file reads of these are recorded (who looked at whose data).
@@ -241,8 +266,18 @@ class ProtectedMixin:
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        deny(self.endpoint, request.args.get("id", type=int), 403)
+            # Back to the page after logging in; a POST (a search, say) cannot be repeated.
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=back))
+        deny(self.endpoint, request.args.get("id", type=int), 403, **self._attempted(name))
+
+    def _attempted(self, name: str) -> dict:
+        """The operation the view method ``name`` performs, for the audit row of a denial."""
+        if name == "action_view":
+            chosen = request.form.get("action")
+            known = getattr(self, "_actions_data", None) or {}
+            return {"operation": "action", "action": chosen if chosen in known else None}
+        return {"operation": OPERATION_FLAGS.get(name, (VIEW, None))[0]}
 
 
 class LotseModelView(ProtectedMixin, ModelView):
@@ -256,7 +291,10 @@ class LotseModelView(ProtectedMixin, ModelView):
     named_filter_urls = True
     column_display_pk = False
     column_labels = LABELS
-    filter_converter = LotseFilterConverter()
+    # -- dates typed and shown as the reader writes them (admin_views/dates.py) ----------
+    model_form_converter = DateModelConverter
+    filter_converter = with_locale_date_filters(LotseFilterConverter())
+    # -------------------------------------------------------------------------------------
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
     column_type_formatters_export = EXPORT_TYPE_FORMATTERS
@@ -328,6 +366,29 @@ class LotseModelView(ProtectedMixin, ModelView):
         if name == "archive":
             return self._archivable and allowed(self.endpoint, ARCHIVE)
         return super().is_action_allowed(name)
+
+    def _handle_view(self, name, **kwargs):
+        """Anonymous visitors go to the login page, users without the right to read get 403
+        (``ProtectedMixin``); and a user who may read the list but calls an operation the
+        role lacks gets 403 and an audit row too, where Flask-Admin would redirect to the
+        list (docs/design.md §4, "Rules for denials")."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if self._refuses(name):
+            row_id = request.args.get("id", type=int) or request.form.get("id", type=int)
+            deny(self.endpoint, row_id, 403, **self._attempted(name))
+        return None
+
+    def _refuses(self, name: str) -> bool:
+        """Whether the view method ``name`` would do what the user's role may not."""
+        if name in OPERATION_FLAGS:
+            return not getattr(self, OPERATION_FLAGS[name][1])
+        if name == "action_view":
+            # An unknown or missing action is Flask-Admin's to refuse (a flash message).
+            chosen = request.form.get("action")
+            return chosen in self._actions_data and not self.is_action_allowed(chosen)
+        return False
 
     @property
     def _archivable(self) -> bool:
@@ -419,6 +480,63 @@ class LotseModelView(ProtectedMixin, ModelView):
         # A list page links every row; the URL is built once and each row's id put in.
         return row_url(super().get_url, endpoint, **kwargs)
 
+    # -- search by POST: the term is kept in the session and reaches no URL ------------------
+    @property
+    def search_term(self) -> str | None:
+        """The current user's search term for this list (the session ends at logout)."""
+        if not self._search_supported:
+            return None
+        return dict(session.get(SEARCH_SESSION_KEY) or ()).get(self.endpoint) or None
+
+    def _get_list_extra_args(self):
+        # A ``?search=`` in the URL is ignored: a GET never sets or carries a search.
+        view_args = super()._get_list_extra_args()
+        view_args.search = self.search_term
+        return view_args
+
+    def list_link_args(self) -> dict[str, str]:
+        """The list's query arguments for links such as the export's, without a search."""
+        return {key: value for key, value in request.args.items() if key != "search"}
+
+    def _get_list_url(self, view_args):
+        # Every link of a list (pages, sorting, page size, filters, return URLs) without
+        # the term, which the list reads from the session again.
+        return super()._get_list_url(view_args.clone(search=None))
+
+    @expose("/search/", methods=("POST",))
+    def search(self):
+        """Store (or, empty or with ``clear``, drop) the list's search term, record that a
+        search happened (never the term), and go back to the list with its sorting,
+        filters and page size, on its first page (303, so the browser GETs the list)."""
+        if not self._search_supported:
+            abort(404)
+        term = "" if request.form.get("clear") else request.form.get("search", "")
+        term = " ".join(term.split())
+        if len(term) > SEARCH_MAX_LENGTH:
+            flash(
+                _(
+                    "Der Suchbegriff ist zu lang: höchstens %(max)s Zeichen. "
+                    "Die Suche wurde nicht geändert.",
+                    max=SEARCH_MAX_LENGTH,
+                ),
+                "error",
+            )
+        else:
+            searches = [
+                pair for pair in session.get(SEARCH_SESSION_KEY) or () if pair[0] != self.endpoint
+            ]
+            if term:
+                searches = [*searches, [self.endpoint, term]][-SEARCH_LISTS_KEPT:]
+                record("read", self.endpoint, None, {"search": True, "length": len(term)})
+                db.session.commit()
+            session[SEARCH_SESSION_KEY] = searches
+        args = {
+            key: value
+            for key, value in request.form.items()
+            if key not in SEARCH_FORM_FIELDS and not key.startswith("_")
+        }
+        return redirect(self.get_url(".index_view", **args), code=303)
+
     def get_filter_arg(self, index, flt):
         # Named from the untranslated label, so a filter URL is the same in German and
         # English, and preset links stay stable.
@@ -451,13 +569,6 @@ class LotseModelView(ProtectedMixin, ModelView):
         if request.method == "GET" and self.model.__tablename__ in READ_AUDITED:
             record("read", self.model.__tablename__, pk, {"page": request.endpoint})
         return found
-
-    @expose("/ajax/update/", methods=("POST",))
-    def ajax_update(self):
-        # Flask-Admin's inline edit does not check can_edit itself (docs/flask-admin.md).
-        if not self.can_edit:
-            abort(403)
-        return super().ajax_update()
 
     # -- archive instead of delete ---------------------------------------------------------
     @action(
@@ -502,13 +613,11 @@ class LotseModelView(ProtectedMixin, ModelView):
 
     def _on_model_change(self, form, model, is_created):
         case = model if isinstance(model, Case) else getattr(model, "case", None)
-        if case is not None and case.id is not None:
-            history = sa_inspect(case).attrs.status.history
-            status = history.deleted[0] if history.deleted else case.status
-            if status in CLOSED_STATUSES:
-                raise ValidationError(
-                    _("Der Fall ist abgeschlossen und kann nicht mehr geändert werden.")
-                )
+        if case is not None:
+            try:
+                ensure_editable(case)
+            except CaseClosed as closed:
+                raise ValidationError(str(closed.message)) from None
         return super()._on_model_change(form, model, is_created)
 
     def create_form(self, obj=None):
@@ -623,8 +732,12 @@ class LotseModelView(ProtectedMixin, ModelView):
             g.pop("lotse_count_limit", None)
         if count is not None and (isinstance(count, CappedCount) or count > self.export_max_rows):
             raise ExportTooLarge(count)
-        filters = {k: v for k, v in request.args.items() if k.startswith("flt") or k == "search"}
-        record("export", self.endpoint, None, {"rows": len(data), "filters": filters})
+        # The filters, and whether a search narrowed the rows: never the search term.
+        filters = {k: v for k, v in request.args.items() if k.startswith("flt")}
+        details = {"rows": len(data), "filters": filters}
+        if self.search_term:
+            details["search"] = True
+        record("export", self.endpoint, None, details)
         commit_keeping_loaded()  # the audit row now; the loaded rows stay for the download
         return count, data
 

@@ -34,7 +34,16 @@ from models import (
 from models.scoping import as_user, unscoped
 from services.cases import record_needs
 from tests import factories
-from tests.test_access import list_count, read, row_of, snapshot, text_of, url, with_version
+from tests.test_access import (
+    list_count,
+    read,
+    row_of,
+    searched,
+    snapshot,
+    text_of,
+    url,
+    with_version,
+)
 
 SHARED_PARTS = ("need", "goal", "measure", "referral", "activity", "case_conference", "evaluation")
 VISIBLE_ON = "02.03.2026"  # the shared, visible activity
@@ -349,9 +358,9 @@ def test_read_share_never_shows_confidential_activities(app, login_as, shared):
     assert CONFIDENTIAL_ON not in listing.get_data(as_text=True)
     # Not even the number of rows may tell that a confidential note exists.
     assert list_count(listing) == 1  # the recipient has no activities of its own
-    search = url(app, "activity.index_view", search="VERTRAULICH")
-    assert list_count(login_as(shared.owner_caseworker).get(search)) == 1, "control"
-    assert list_count(browser.get(search)) == 0
+    owner = login_as(shared.owner_caseworker)
+    assert list_count(searched(app, owner, "activity", "VERTRAULICH")) == 1, "control"
+    assert list_count(searched(app, browser, "activity", "VERTRAULICH")) == 0
 
 
 def test_owner_does_not_see_the_recipients_own_cases_in_return(app, login_as, shared):
@@ -366,7 +375,7 @@ def test_owner_does_not_see_the_recipients_own_cases_in_return(app, login_as, sh
         page = browser.get(url(app, f"{endpoint}.index_view")).get_data(as_text=True)
         assert "EIGEN" not in page, endpoint
         assert shared.recipients_case_number not in page
-    assert list_count(browser.get(url(app, "client.index_view", search="EIGEN"))) == 0
+    assert list_count(searched(app, browser, "client", "EIGEN")) == 0
 
 
 # -- writing ------------------------------------------------------------------------------------
