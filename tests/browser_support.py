@@ -199,3 +199,31 @@ def new_context(browser):
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     return context
+
+
+# -- accessibility (axe-core) ---------------------------------------------------------------
+
+# WCAG 2.1 A and AA, the level BITV 2.0 requires (docs/design.md §10).
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+
+def axe_violations(page, name: str) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the current page, one line per element.
+
+    Each line names the page, the rule, its impact, the element (CSS target) and axe's
+    failure summary, so a failing test says what to fix without a rerun.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": list(AXE_TAGS)}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    lines = []
+    for violation in results.response["violations"]:
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node.get("target", []))
+            summary = " ".join((node.get("failureSummary") or "").split())
+            lines.append(
+                f"{name} [{page.url}]: {violation['id']} ({violation['impact']}) "
+                f"at {target}: {summary}"
+            )
+    return lines
