@@ -51,7 +51,7 @@ from models.sql import one_of
 from models.types import utcnow
 from services.due import CaseClosed, ensure_editable
 
-from .dates import DateModelConverter, with_locale_date_filters
+from .dates import LotseModelConverter, with_locale_date_filters
 from .fields import country_name, language_names
 from .i18n import format_date, format_datetime
 from .labels import LABELS
@@ -292,7 +292,7 @@ class LotseModelView(ProtectedMixin, ModelView):
     column_display_pk = False
     column_labels = LABELS
     # -- dates typed and shown as the reader writes them (admin_views/dates.py) ----------
-    model_form_converter = DateModelConverter
+    model_form_converter = LotseModelConverter
     filter_converter = with_locale_date_filters(LotseFilterConverter())
     # -------------------------------------------------------------------------------------
     column_type_formatters = TYPE_FORMATTERS

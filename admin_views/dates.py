@@ -1,7 +1,7 @@
 """Dates typed as the reader writes them: ``TT.MM.JJJJ`` in German, ISO in English.
 
 One field, ``LocaleDateField``, serves every date input: the model forms get it from
-``DateModelConverter`` (Flask-Admin's converter for ``Date`` columns, inline forms
+``LotseModelConverter`` (Flask-Admin's converter for ``Date`` columns, inline forms
 included), custom forms use it directly, and the list filters on date columns read the
 same forms (``with_locale_date_filters``). German input may also be ISO, since pasted
 dates often are; the field always shows the reader's form. The parse is strict: four-digit
@@ -192,12 +192,20 @@ class LocaleDateField(Field):
             raise ValueError(date_error(self.label.text)) from None
 
 
-class DateModelConverter(AdminModelConverter):
-    """Flask-Admin's model form converter, with ``LocaleDateField`` for ``Date`` columns."""
+class LotseModelConverter(AdminModelConverter):
+    """Flask-Admin's model form converter, with ``LocaleDateField`` for ``Date`` columns and
+    a visible "–" for the empty choice of an optional relation."""
 
     @converts("Date")
     def convert_date(self, field_args, **extra):
         return LocaleDateField(**field_args)
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        # WTForms 3.3 shows an option's value when its label is empty, so Flask-Admin's
+        # blank choice of an optional relation read "__None".
+        if not multiple and kwargs.get("allow_blank"):
+            kwargs.setdefault("blank_text", "–")
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
 # -- list filters ---------------------------------------------------------------------------

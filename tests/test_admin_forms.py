@@ -239,3 +239,11 @@ def test_only_it_admins_delete_reference_data(app, team_lead_client, world):
     team_lead_client.post("/admin/need_area/delete/", data={"id": str(world.work)})
     with app.app_context(), unscoped("test check"):
         assert db.session.get(factories.NeedArea, world.work) is not None
+
+
+def test_the_empty_choice_of_an_optional_relation_reads_as_a_dash(caseworker_client, world):
+    html = caseworker_client.get("/admin/client/new/").get_data(as_text=True)
+    select = html[html.index('id="residence_status"') :]
+    select = select[: select.index("</select>")]
+    assert '<option selected value="__None">–</option>' in select
+    assert ">__None<" not in html
