@@ -8,9 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 import models as m
 
-from . import base as _base
 from .administration import AuditEventView, UserView
-from .base import ASSIGN, allowed, msgid
 from .cases import (
     ActivityView,
     CaseConferenceView,
@@ -26,6 +24,8 @@ from .clients import ClientView, ConsentView, HouseholdMemberView
 from .dashboard import DashboardView
 from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
+from .lists import msgid
+from .permissions import ASSIGN, KNOWN_OPERATIONS, PERMISSIONS, allowed
 from .profile import ProfileView
 from .reference import (
     AccessRouteView,
@@ -52,23 +52,6 @@ STEERING = _l("Steuerung")
 REFERENCE = _l("Stammdaten")
 ADMINISTRATION = _l("Verwaltung")
 TEAM_LISTS = _l("Teamlisten")
-
-# Every operation the role table may grant (admin_views/base.py).
-KNOWN_OPERATIONS = frozenset(
-    {
-        _base.VIEW,
-        _base.CREATE,
-        _base.EDIT,
-        _base.ARCHIVE,
-        _base.EXPORT,
-        _base.DELETE,
-        _base.TRANSITION,
-        _base.REOPEN,
-        _base.ASSIGN,
-        _base.TEAM,
-        _base.REGION,
-    }
-)
 
 
 def build_views():
@@ -159,7 +142,7 @@ def init_admin(app) -> Admin:
     for view in views:
         admin.add_view(view)
     run_checks(
-        permissions=_base.PERMISSIONS,
+        permissions=PERMISSIONS,
         views=[admin.index_view, *views],
         known_operations=KNOWN_OPERATIONS,
         presets=PRESETS,

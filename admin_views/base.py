@@ -1,142 +1,71 @@
-"""Role permissions as data, and the one base view that reads them.
+"""The base views: login, the role table's rights, German display and safe saving.
 
 Concrete views are short classes that name columns, filters and forms. They never test a
-role: ``PERMISSIONS`` says which operations a role may use on a resource (the endpoint
-name), and ``LotseModelView`` turns that into ``is_accessible`` and the ``can_*`` flags.
-Which *rows* a user sees is not decided here but in ``models.scoping``.
+role: ``PERMISSIONS`` (admin_views/permissions.py) says which operations a role may use on a
+resource (the endpoint name), and ``LotseModelView`` turns that into ``is_accessible``, the
+``can_*`` flags and a 403 with an audit row for an operation the role lacks. Its lists come
+from ``ListMixin`` (admin_views/lists.py: counts, search, filter URLs), its exports from
+``ExportMixin`` (admin_views/exports.py). This module adds the German display, the forms
+(active reference data only, optimistic locking, closed cases read-only) and errors that
+never show database text. Which *rows* a user sees is not decided here but in
+``models.scoping``.
+
+``ReferenceView`` serves the reference tables, ``LotseIndexView`` the admin index. The
+names of the role table, the lists and the exports that views and tests use are importable
+from here too (``__all__``).
 """
 
-import csv
-import io
-import re
 from datetime import date, datetime
 from functools import partial
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    request,
-    session,
-    stream_with_context,
-    url_for,
-)
-from flask_admin import AdminIndexView, expose
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import AdminIndexView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model import filters
 from flask_admin.model.fields import AjaxSelectField
-from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from models import Case, db
 from models.auditing import record
-from models.scoping import ScopeViolation, visible_count, visible_page
-from models.sql import one_of
+from models.scoping import ScopeViolation
 from models.types import utcnow
 from services.due import CaseClosed, ensure_editable
 
 from .dates import LotseModelConverter, with_locale_date_filters
+from .exports import ExportMixin, commit_keeping_loaded, escape_formula
 from .fields import country_name, language_names
 from .i18n import format_date, format_datetime
 from .labels import LABELS
-from .rendering import row_url
-
-VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
-DELETE = "delete"  # reference data only, and only while nothing uses it
-TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
-# Dashboard and report: the whole own authority's figures, and anonymised totals across
-# authorities (docs/design.md §4, "dashboard").
-TEAM, REGION = "team", "region"
-
-CASE_DATA = (
-    "client",
-    "household_member",
-    "consent",
-    "case",
-    "need",
-    "goal",
-    "measure",
-    "referral",
-    "activity",
-    "case_conference",
-    "evaluation",
+from .lists import SEARCH_LISTS_KEPT, SEARCH_MAX_LENGTH, CappedCount, ListMixin, msgid
+from .permissions import (
+    ARCHIVE,
+    ASSIGN,
+    CASE_DATA,
+    CREATE,
+    DELETE,
+    EDIT,
+    EXPORT,
+    PERMISSIONS,
+    REGION,
+    REOPEN,
+    TEAM,
+    TRANSITION,
+    VIEW,
+    allowed,
+    operations,
 )
-REFERENCE_DATA = (
-    "authority",
-    "agency",
-    "need_area",
-    "measure_type",
-    "residence_status",
-    "target_group",
-    "access_route",
-    "closure_reason",
-    "checklist_template",
-    "municipality",
-)
-
-
-def _grant(resources, *ops) -> dict[str, frozenset[str]]:
-    return dict.fromkeys(resources, frozenset(ops))
-
-
-# The role matrix of docs/design.md §4. Resources are admin endpoint names.
-PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    "caseworker": {
-        **_grant(CASE_DATA, VIEW, CREATE, EDIT),
-        "case": frozenset({VIEW, CREATE, EDIT, TRANSITION}),
-        "followups": frozenset({VIEW}),
-        **_grant(REFERENCE_DATA, VIEW),
-        "structural_issue": frozenset({VIEW, CREATE}),
-        "dashboard": frozenset({VIEW}),
-    },
-    "team_lead": {
-        **_grant(CASE_DATA, VIEW, CREATE, EDIT, ARCHIVE, EXPORT),
-        "case": frozenset({VIEW, CREATE, EDIT, ARCHIVE, EXPORT, TRANSITION, REOPEN, ASSIGN}),
-        "followups": frozenset({VIEW}),
-        **_grant(REFERENCE_DATA, VIEW),
-        "case_share": frozenset({VIEW, CREATE, EDIT}),
-        "structural_issue": frozenset({VIEW, CREATE, EDIT}),
-        "user": frozenset({VIEW}),
-        "dashboard": frozenset({VIEW, TEAM, REGION}),
-        "report": frozenset({VIEW, EXPORT, REGION}),
-    },
-    "it_admin": {
-        **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, DELETE),
-        "user": frozenset({VIEW, CREATE, EDIT}),
-    },
-    "auditor": {
-        **_grant(REFERENCE_DATA, VIEW),
-        "structural_issue": frozenset({VIEW}),
-        "user": frozenset({VIEW}),
-        "audit_event": frozenset({VIEW, EXPORT}),
-    },
-}
-
-
-def operations(resource: str) -> frozenset[str]:
-    if not current_user.is_authenticated:
-        return frozenset()
-    return PERMISSIONS.get(current_user.role, {}).get(resource, frozenset())
-
-
-def allowed(resource: str, operation: str) -> bool:
-    return operation in operations(resource)
 
 
 def _bool_formatter(view, value, *args):
@@ -164,61 +93,12 @@ def _active_or_kept(model, keep_ids, order):
     return db.session.scalars(select(model).where(condition).order_by(order)).all()
 
 
-class CappedCount(int):
-    """A row count that stopped at its limit: shown as "mehr als 10.000"."""
-
-    def __str__(self) -> str:
-        return _("mehr als %(count)s", count=format_number(int(self)))
-
-    __html__ = __str__
-
-
-def escape_like(term: str) -> str:
-    """``term`` with the wildcards of LIKE escaped (the escape character is a backslash)."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-class ExportTooLarge(Exception):
-    def __init__(self, count: int):
-        super().__init__(count)
-        self.count = count
-
-
-# A cell starting with one of these is a formula in spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-def msgid(text) -> str:
-    """The untranslated message of a lazy string (its msgid), or the text itself."""
-    args = getattr(text, "_args", None)
-    return str(args[0]) if args else str(text)
-
-
-def escape_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 class LotseFilterConverter(FilterConverter):
     """Filters for Lotse's own column types."""
 
     @filters.convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
         return self.conv_datetime(column, name, **kwargs)
-
-
-def commit_keeping_loaded() -> None:
-    """Commit (an audit row, say) without expiring the loaded rows, which the page renders."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def deny(object_type: str, object_id: int | None, status: int, **details):
@@ -231,15 +111,6 @@ def deny(object_type: str, object_id: int | None, status: int, **details):
     db.session.commit()
     abort(status)
 
-
-# The search terms of the lists, per view endpoint, live in the session, never in a URL:
-# a searched family name would otherwise land in browser histories and proxy logs
-# (docs/design.md §9, "No personal data in URLs").
-SEARCH_SESSION_KEY = "lotse_searches"  # [[endpoint, term], ...], the newest last
-SEARCH_MAX_LENGTH = 100
-SEARCH_LISTS_KEPT = 8  # the session cookie stays small however many lists are searched
-# Posted by a list's search form besides the list's own arguments; never part of its URL.
-SEARCH_FORM_FIELDS = frozenset({"search", "clear", "page", "csrf_token", "url"})
 
 # Flask-Admin view methods that need more than the right to read, and the ``can_*`` flag
 # (computed from the role table) that grants it. Without it the answer is 403.
@@ -280,8 +151,12 @@ class ProtectedMixin:
         return {"operation": OPERATION_FLAGS.get(name, (VIEW, None))[0]}
 
 
-class LotseModelView(ProtectedMixin, ModelView):
-    """Base of every generated screen: permissions, German display, safe saving."""
+class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
+    """Base of every generated screen: permissions, German display, safe saving.
+
+    Lists and exports come from ``ListMixin`` and ``ExportMixin``, which stand before
+    ``ModelView`` so that their ``super()`` calls reach Flask-Admin.
+    """
 
     can_delete = False  # records are archived, never deleted (docs/design.md §8)
     can_view_details = True  # read once at start-up; must stay a plain True
@@ -358,10 +233,6 @@ class LotseModelView(ProtectedMixin, ModelView):
     def can_export(self) -> bool:
         return allowed(self.endpoint, EXPORT)
 
-    @property
-    def export_max_rows(self) -> int:
-        return current_app.config["LOTSE_EXPORT_MAX_ROWS"]
-
     def is_action_allowed(self, name: str) -> bool:
         if name == "archive":
             return self._archivable and allowed(self.endpoint, ARCHIVE)
@@ -394,160 +265,7 @@ class LotseModelView(ProtectedMixin, ModelView):
     def _archivable(self) -> bool:
         return hasattr(self.model, "archived_at")
 
-    # -- lists: counts that stay cheap at region scale, search that uses the indexes --------
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's ``get_list``, with the count from ``visible_count``.
-
-        The count is exact up to ``LOTSE_LIST_COUNT_LIMIT`` rows (``LOTSE_SEARCH_COUNT_LIMIT``
-        with a search) and "more than" beyond (``CappedCount``), so a large list costs no
-        more than that many index entries; the pager ends at the limit. The rows of the
-        page come from ``visible_page``, so page 200 reads the authority-led index as
-        page 1 does.
-        """
-        joins, count_joins = {}, {}
-        page = max(page or 0, 0)  # ?page=-3 is the first page, not a database error
-        query = self.get_query()
-        count_query = self.get_count_query()
-        if hasattr(query, "_join_entities"):
-            for entity in query._join_entities:
-                for table in entity.tables:
-                    joins[table] = None
-        if self._search_supported and search:
-            query, count_query, joins, count_joins = self._apply_search(
-                query, count_query, joins, count_joins, search
-            )
-        if filters and self._filters:
-            query, count_query, joins, count_joins = self._apply_filters(
-                query, count_query, joins, count_joins, filters
-            )
-        limit = g.get("lotse_count_limit")
-        if limit is None:
-            limit = current_app.config[
-                "LOTSE_SEARCH_COUNT_LIMIT" if search else "LOTSE_LIST_COUNT_LIMIT"
-            ]
-        count = visible_count(db.session, count_query.statement, self.model, limit)
-        page_size = self.page_size if page_size is None else page_size
-        if count > limit:
-            count = CappedCount(limit)
-            if page_size and page:
-                page = min(page, max(0, -(-limit // page_size) - 1))
-        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        if page_size:
-            offset = (page or 0) * page_size
-            window = visible_page(db.session, query.statement, self.model, offset, page_size)
-            if window is not None:
-                condition, options = window
-                page = None  # the condition selects the page itself
-                query = query.filter(condition).execution_options(**options)
-        for join in self._auto_joins:
-            query = query.options(joinedload(join))
-        query = self._apply_pagination(query, page, page_size)
-        if execute:
-            query = query.all()
-        return count, query
-
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Each term must match one searchable column (case-insensitive, anywhere in it).
-
-        A column of the model is matched in place, which the trigram indexes of the
-        searched columns serve on PostgreSQL (migration 0003); a column of a related row
-        (the client's name on the case list, say) through ``EXISTS`` on that row instead
-        of Flask-Admin's outer joins, so that no row is repeated and a page or a capped
-        count stops as soon as it has its rows. Wildcards typed by the user are literal.
-        """
-        for term in search.split():
-            pattern = f"%{escape_like(term)}%"
-            dialect = db.session.get_bind().dialect.name
-            conditions = []
-            for field, path in self._search_fields:
-                if not path:
-                    conditions.append(field.ilike(pattern, escape="\\"))
-                    continue
-                if len(path) != 1 or path[0].property.direction.name != "MANYTOONE":
-                    raise TypeError(f"search path {path} must be one many-to-one relation")
-                relationship = path[0].property
-                target = relationship.mapper.class_
-                ((local, remote),) = relationship.local_remote_pairs
-                matching = select(getattr(target, remote.key)).where(
-                    field.ilike(pattern, escape="\\")
-                )
-                conditions.append(one_of(local, matching, dialect))
-            query = query.filter(or_(*conditions))
-            count_query = count_query.filter(or_(*conditions))
-        return query, count_query, joins, count_joins
-
-    def get_url(self, endpoint, **kwargs):
-        # A list page links every row; the URL is built once and each row's id put in.
-        return row_url(super().get_url, endpoint, **kwargs)
-
-    # -- search by POST: the term is kept in the session and reaches no URL ------------------
-    @property
-    def search_term(self) -> str | None:
-        """The current user's search term for this list (the session ends at logout)."""
-        if not self._search_supported:
-            return None
-        return dict(session.get(SEARCH_SESSION_KEY) or ()).get(self.endpoint) or None
-
-    def _get_list_extra_args(self):
-        # A ``?search=`` in the URL is ignored: a GET never sets or carries a search.
-        view_args = super()._get_list_extra_args()
-        view_args.search = self.search_term
-        return view_args
-
-    def list_link_args(self) -> dict[str, str]:
-        """The list's query arguments for links such as the export's, without a search."""
-        return {key: value for key, value in request.args.items() if key != "search"}
-
-    def _get_list_url(self, view_args):
-        # Every link of a list (pages, sorting, page size, filters, return URLs) without
-        # the term, which the list reads from the session again.
-        return super()._get_list_url(view_args.clone(search=None))
-
-    @expose("/search/", methods=("POST",))
-    def search(self):
-        """Store (or, empty or with ``clear``, drop) the list's search term, record that a
-        search happened (never the term), and go back to the list with its sorting,
-        filters and page size, on its first page (303, so the browser GETs the list)."""
-        if not self._search_supported:
-            abort(404)
-        term = "" if request.form.get("clear") else request.form.get("search", "")
-        term = " ".join(term.split())
-        if len(term) > SEARCH_MAX_LENGTH:
-            flash(
-                _(
-                    "Der Suchbegriff ist zu lang: höchstens %(max)s Zeichen. "
-                    "Die Suche wurde nicht geändert.",
-                    max=SEARCH_MAX_LENGTH,
-                ),
-                "error",
-            )
-        else:
-            searches = [
-                pair for pair in session.get(SEARCH_SESSION_KEY) or () if pair[0] != self.endpoint
-            ]
-            if term:
-                searches = [*searches, [self.endpoint, term]][-SEARCH_LISTS_KEPT:]
-                record("read", self.endpoint, None, {"search": True, "length": len(term)})
-                db.session.commit()
-            session[SEARCH_SESSION_KEY] = searches
-        args = {
-            key: value
-            for key, value in request.form.items()
-            if key not in SEARCH_FORM_FIELDS and not key.startswith("_")
-        }
-        return redirect(self.get_url(".index_view", **args), code=303)
-
-    def get_filter_arg(self, index, flt):
-        # Named from the untranslated label, so a filter URL is the same in German and
-        # English, and preset links stay stable.
-        if not self.named_filter_urls:
-            return super().get_filter_arg(index, flt)
-        name = msgid(flt.name)
-        operation = msgid(flt.operation())
-        slug = f"{name} {operation}".lower().translate(UMLAUTS)
-        slug = re.sub(r"[^a-z0-9 ]", "", slug)
-        return re.sub(r"\s+", "_", slug.strip())
-
+    # -- one row: one the authority rule hides is not found; reads of client data recorded -
     def get_one(self, id):
         found = self.get_visible(id, lambda pk: db.session.get(self.model, pk))
         if request.method == "GET" and self.model.__tablename__ in READ_AUDITED:
@@ -715,72 +433,6 @@ class LotseModelView(ProtectedMixin, ModelView):
         flash(_("Der Datensatz konnte nicht gespeichert werden."), "error")
         return True
 
-    # -- exports: capped, audited, formula-safe, readable by German Excel --------------------
-    def get_export_value(self, model, name):
-        return escape_formula(super().get_export_value(model, name))
-
-    def get_export_name(self, export_type="csv"):
-        # The endpoint and a timestamp: no personal data in file names.
-        return f"lotse_{self.endpoint}_{datetime.now():%Y-%m-%d_%H-%M}.{export_type}"
-
-    def _export_data(self):
-        # Counted up to the export's own cap: a capped count means "more than the cap".
-        g.lotse_count_limit = self.export_max_rows
-        try:
-            count, data = super()._export_data()
-        finally:
-            g.pop("lotse_count_limit", None)
-        if count is not None and (isinstance(count, CappedCount) or count > self.export_max_rows):
-            raise ExportTooLarge(count)
-        # The filters, and whether a search narrowed the rows: never the search term.
-        filters = {k: v for k, v in request.args.items() if k.startswith("flt")}
-        details = {"rows": len(data), "filters": filters}
-        if self.search_term:
-            details["search"] = True
-        record("export", self.endpoint, None, details)
-        commit_keeping_loaded()  # the audit row now; the loaded rows stay for the download
-        return count, data
-
-    @expose("/export/<export_type>/")
-    def export(self, export_type):
-        try:
-            return super().export(export_type)
-        except ExportTooLarge as too_large:
-            flash(
-                _(
-                    "Der Export ist auf %(cap)s Zeilen begrenzt, die Liste hat %(count)s. "
-                    "Bitte schränken Sie sie mit Filtern ein.",
-                    cap=self.export_max_rows,
-                    count=too_large.count,
-                ),
-                "error",
-            )
-            return redirect(self.get_url(".index_view", **request.args))
-
-    def _export_csv(self, return_url):
-        """Semicolons and a byte-order mark, as German Excel expects."""
-        count, data = self._export_data()
-        columns = self._export_columns
-
-        def rows():
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            yield "\ufeff"
-            writer.writerow([str(label) for _name, label in columns])
-            for row in data:
-                writer.writerow([self.get_export_value(row, name) for name, _label in columns])
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-            yield buffer.getvalue()
-
-        filename = self.get_export_name(export_type="csv")
-        return Response(
-            stream_with_context(rows()),
-            headers={"Content-Disposition": f"attachment;filename={secure_filename(filename)}"},
-            mimetype="text/csv; charset=utf-8",
-        )
-
 
 class ReferenceView(LotseModelView):
     """Reference tables: IT staff maintain them; others read.
@@ -830,9 +482,30 @@ class LotseIndexView(ProtectedMixin, AdminIndexView):
 
 
 __all__ = [
+    "ARCHIVE",
+    "ASSIGN",
+    "CASE_DATA",
+    "CREATE",
+    "DELETE",
+    "EDIT",
+    "EXPORT",
     "PERMISSIONS",
+    "REGION",
+    "REOPEN",
+    "SEARCH_LISTS_KEPT",
+    "SEARCH_MAX_LENGTH",
+    "TEAM",
+    "TRANSITION",
+    "VIEW",
+    "CappedCount",
     "LotseIndexView",
     "LotseModelView",
+    "ProtectedMixin",
     "ReferenceView",
     "allowed",
+    "commit_keeping_loaded",
+    "deny",
+    "escape_formula",
+    "msgid",
+    "operations",
 ]

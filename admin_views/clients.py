@@ -43,29 +43,6 @@ class ClientView(LotseModelView):
         "archived_at",
     )
     column_default_sort = ("family_name", False)
-    column_details_list = (
-        "number",
-        "family_name",
-        "given_names",
-        "birth_date",
-        "gender",
-        "nationality",
-        "languages",
-        "interpreter_language",
-        "arrival_date",
-        "residence_status",
-        "residence_valid_until",
-        "target_group",
-        "municipality",
-        "address",
-        "phone",
-        "email",
-        "privacy_notice_given_on",
-        "notes",
-        "created_at",
-        "updated_at",
-        "archived_at",
-    )
     form_columns = (
         "family_name",
         "given_names",
@@ -85,6 +62,8 @@ class ClientView(LotseModelView):
         "privacy_notice_given_on",
         "notes",
     )
+    # The details page: the number, what the form edits, and when the record changed.
+    column_details_list = ("number", *form_columns, "created_at", "updated_at", "archived_at")
     form_overrides = {
         "nationality": CountryField,
         "languages": LanguageListField,
@@ -154,16 +133,7 @@ class HouseholdMemberView(LotseModelView):
     column_searchable_list = ("family_name", "given_names")
     column_filters = ("relation", "lives", "needs_childcare_or_school", "country")
     column_default_sort = ("id", True)
-    form_columns = (
-        "client",
-        "relation",
-        "family_name",
-        "given_names",
-        "birth_date",
-        "lives",
-        "country",
-        "needs_childcare_or_school",
-    )
+    form_columns = column_list
     form_ajax_refs = {"client": lookups.CLIENT}
     form_overrides = {"country": CountryField}
     country_columns = ("country",)

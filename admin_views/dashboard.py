@@ -38,14 +38,16 @@ from .figures import (
     Column,
     Row,
     Table,
+    area_label,
     chart_from_table,
     protect_parts,
+    referral_cells,
+    referral_columns,
     share,
 )
 from .followups import KIND_LABELS
 from .i18n import format_date, format_datetime
 
-NO_NEED_AREA = _l("ohne Handlungsfeld")
 NOT_ASSIGNED = _l("nicht zugewiesen")
 TOGETHER = _l("Zusammen")
 
@@ -70,10 +72,6 @@ def need_area_names() -> dict[int, str]:
         select(NeedArea.id, NeedArea.name).order_by(NeedArea.position, NeedArea.name)
     )
     return dict(rows.all())
-
-
-def area_label(names: dict, area_id) -> str:
-    return names.get(area_id, str(NO_NEED_AREA)) if area_id is not None else str(NO_NEED_AREA)
 
 
 # -- tables, each for own figures (exact) or totals across authorities (protected) ----------
@@ -209,50 +207,6 @@ def closed_table(table_id, title, figures, own=None, *, anonymised=False) -> Tab
         cells = [exact(closed), Cell(days), Cell(effort)]
     table.rows.append(Row(_("Letzte 12 Monate"), cells))
     return table
-
-
-REFERRAL_COLUMNS = (
-    ("accepted", _l("Angenommen")),
-    ("rejected", _l("Abgelehnt")),
-    ("pending", _l("Ohne Antwort")),
-    ("withdrawn", _l("Zurückgezogen")),
-)
-
-
-def referral_parts(outcome) -> dict:
-    return {
-        "accepted": outcome.accepted,
-        "rejected": outcome.rejected,
-        "pending": outcome.counts.get("sent", 0),
-        "withdrawn": outcome.counts.get("withdrawn", 0),
-    }
-
-
-def referral_cells(outcome, own_outcome, *, anonymised: bool) -> list[Cell]:
-    """Sent, the four outcomes and the acceptance rate of one agency (and need area)."""
-    parts = referral_parts(outcome)
-    if anonymised:
-        own_parts = referral_parts(own_outcome) if own_outcome else {}
-        sent = protect(outcome.sent, own_outcome.sent if own_outcome else 0)
-        cells = protect_parts(parts, own_parts, total=sent)
-    else:
-        sent = exact(outcome.sent)
-        cells = {key: exact(n) for key, n in parts.items()}
-    answered = parts["accepted"] + parts["rejected"]
-    accepted, rejected = cells["accepted"], cells["rejected"]
-    if accepted.withheld or rejected.withheld:
-        rate = Cell(None, accepted.withheld or rejected.withheld)
-    else:
-        rate = Cell(parts["accepted"] / answered) if answered else Cell(None)
-    return [sent, *(cells[key] for key, _label in REFERRAL_COLUMNS), rate]
-
-
-def referral_columns() -> list[Column]:
-    return [
-        Column(_("Vermittelt")),
-        *(Column(str(label)) for _key, label in REFERRAL_COLUMNS),
-        Column(_("Annahmequote"), SHARE),
-    ]
 
 
 def referrals_table(table_id, title, outcomes, medians, own=None, *, anonymised=False) -> Table:

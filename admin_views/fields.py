@@ -95,12 +95,18 @@ def language_names(codes) -> str:
     return ", ".join(language_name(c) for c in (codes or []))
 
 
-class CountryField(SelectField):
+class _CodeField(SelectField):
+    """One ISO code from a Select2 list, or none (stored as NULL).
+
+    A subclass names its ``code_choices`` (the blank choice first) and ``is_code``, the test
+    a submitted code must pass.
+    """
+
     widget = Select2Widget()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.pop("allow_blank", None)
-        super().__init__(label, validators, choices=country_choices, **kwargs)
+        super().__init__(label, validators, choices=self.code_choices, **kwargs)
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -108,27 +114,18 @@ class CountryField(SelectField):
             self.data = None
 
     def pre_validate(self, form):
-        if self.data is not None and not is_country(self.data):
+        if self.data is not None and not self.is_code(self.data):
             raise ValidationError(self.gettext("Not a valid choice."))
 
 
-class LanguageField(SelectField):
-    widget = Select2Widget()
+class CountryField(_CodeField):
+    code_choices = staticmethod(country_choices)
+    is_code = staticmethod(is_country)
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.pop("allow_blank", None)
-        super().__init__(
-            label, validators, choices=lambda: [("", "–"), *language_choices()], **kwargs
-        )
 
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data == "":
-            self.data = None
-
-    def pre_validate(self, form):
-        if self.data is not None and not is_language(self.data):
-            raise ValidationError(self.gettext("Not a valid choice."))
+class LanguageField(_CodeField):
+    code_choices = staticmethod(lambda: [("", "–"), *language_choices()])
+    is_code = staticmethod(is_language)
 
 
 class LanguageListField(SelectMultipleField):

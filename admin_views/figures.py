@@ -4,7 +4,8 @@ A ``Table`` holds rows of ``Cell``s (``services.statistics``) or plain text. The
 render it as an HTML table, which is also the accessible alternative of its chart (BITV
 2.0); ``chart`` holds the same numbers for Chart.js, handed over in a
 ``<script type="application/json">`` block so the CSP needs no inline script. Tables across
-authorities carry no chart: a withheld cell has no bar.
+authorities carry no chart: a withheld cell has no bar. The rows and columns both pages
+build alike (a need area's label, a referral's outcomes and acceptance rate) live here too.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 
 import tablib
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from services.statistics import DIFFERENCE, Cell, protect
+from services.statistics import DIFFERENCE, Cell, exact, protect
 
-from .base import escape_formula
+from .exports import escape_formula
 from .i18n import format_decimal1, format_number, format_percent
 
 TEXT, COUNT, SHARE, DAYS, HOURS = "text", "count", "share", "days", "hours"
@@ -129,6 +131,60 @@ def share(part: Cell, whole: int | None, *, group_withheld: bool = False) -> Cel
     if part.withheld or group_withheld:
         return Cell(None, part.withheld or COMPLEMENT)
     return Cell(part.value / whole)
+
+
+# -- rows and columns that the dashboard and the report share ---------------------------------
+
+NO_NEED_AREA = _l("ohne Handlungsfeld")
+
+
+def area_label(names: dict, area_id) -> str:
+    """The name of a need area for a row label; "ohne Handlungsfeld" for none or unknown."""
+    return names.get(area_id, str(NO_NEED_AREA)) if area_id is not None else str(NO_NEED_AREA)
+
+
+REFERRAL_COLUMNS = (
+    ("accepted", _l("Angenommen")),
+    ("rejected", _l("Abgelehnt")),
+    ("pending", _l("Ohne Antwort")),
+    ("withdrawn", _l("Zurückgezogen")),
+)
+
+
+def referral_parts(outcome) -> dict:
+    return {
+        "accepted": outcome.accepted,
+        "rejected": outcome.rejected,
+        "pending": outcome.counts.get("sent", 0),
+        "withdrawn": outcome.counts.get("withdrawn", 0),
+    }
+
+
+def referral_cells(outcome, own_outcome, *, anonymised: bool) -> list[Cell]:
+    """Sent, the four outcomes and the acceptance rate of one agency (and need area)."""
+    parts = referral_parts(outcome)
+    if anonymised:
+        own_parts = referral_parts(own_outcome) if own_outcome else {}
+        sent = protect(outcome.sent, own_outcome.sent if own_outcome else 0)
+        cells = protect_parts(parts, own_parts, total=sent)
+    else:
+        sent = exact(outcome.sent)
+        cells = {key: exact(n) for key, n in parts.items()}
+    answered = parts["accepted"] + parts["rejected"]
+    accepted, rejected = cells["accepted"], cells["rejected"]
+    if accepted.withheld or rejected.withheld:
+        rate = Cell(None, accepted.withheld or rejected.withheld)
+    else:
+        rate = Cell(parts["accepted"] / answered) if answered else Cell(None)
+    return [sent, *(cells[key] for key, _label in REFERRAL_COLUMNS), rate]
+
+
+def referral_columns() -> list[Column]:
+    return [
+        Column(_("Vermittelt")),
+        *(Column(str(label)) for _key, label in REFERRAL_COLUMNS),
+        Column(_("Annahmequote"), SHARE),
+    ]
 
 
 # -- charts ---------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from services import statistics as stats
 from services.statistics import ALL, Cell, exact, protect, protect_median
 
 from .base import EXPORT, REGION, ProtectedMixin, allowed, deny
-from .dashboard import area_label, referral_cells, referral_columns
 from .dates import date_error, parse_date
 from .figures import (
     COMPLEMENT,
@@ -44,8 +43,11 @@ from .figures import (
     Column,
     Row,
     Table,
+    area_label,
     chart,
     protect_parts,
+    referral_cells,
+    referral_columns,
     share,
     workbook,
 )

@@ -1,0 +1,99 @@
+"""Role permissions as data: which operations each role may use on which resource.
+
+``PERMISSIONS`` is the role matrix of docs/design.md §4. Its resources are admin endpoint
+names, its operations the constants below. Views never test a role: ``LotseModelView``
+(admin_views/base.py) turns the table into ``is_accessible`` and the ``can_*`` flags, and a
+custom view asks ``allowed(resource, operation)``. The start-up checks
+(admin_views/checks.py) refuse a table that names a resource no view serves or an operation
+outside ``KNOWN_OPERATIONS``. Which *rows* a user sees is not decided here but in
+``models.scoping``.
+"""
+
+from flask_login import current_user
+
+VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
+DELETE = "delete"  # reference data only, and only while nothing uses it
+TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
+# Dashboard and report: the whole own authority's figures, and anonymised totals across
+# authorities (docs/design.md §4, "dashboard").
+TEAM, REGION = "team", "region"
+
+# Every operation the role table may grant; a misspelt one fails the start-up checks.
+KNOWN_OPERATIONS = frozenset(
+    {VIEW, CREATE, EDIT, ARCHIVE, EXPORT, DELETE, TRANSITION, REOPEN, ASSIGN, TEAM, REGION}
+)
+
+CASE_DATA = (
+    "client",
+    "household_member",
+    "consent",
+    "case",
+    "need",
+    "goal",
+    "measure",
+    "referral",
+    "activity",
+    "case_conference",
+    "evaluation",
+)
+REFERENCE_DATA = (
+    "authority",
+    "agency",
+    "need_area",
+    "measure_type",
+    "residence_status",
+    "target_group",
+    "access_route",
+    "closure_reason",
+    "checklist_template",
+    "municipality",
+)
+
+
+def _grant(resources, *ops) -> dict[str, frozenset[str]]:
+    return dict.fromkeys(resources, frozenset(ops))
+
+
+# The role matrix of docs/design.md §4. Resources are admin endpoint names.
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    "caseworker": {
+        **_grant(CASE_DATA, VIEW, CREATE, EDIT),
+        "case": frozenset({VIEW, CREATE, EDIT, TRANSITION}),
+        "followups": frozenset({VIEW}),
+        **_grant(REFERENCE_DATA, VIEW),
+        "structural_issue": frozenset({VIEW, CREATE}),
+        "dashboard": frozenset({VIEW}),
+    },
+    "team_lead": {
+        **_grant(CASE_DATA, VIEW, CREATE, EDIT, ARCHIVE, EXPORT),
+        "case": frozenset({VIEW, CREATE, EDIT, ARCHIVE, EXPORT, TRANSITION, REOPEN, ASSIGN}),
+        "followups": frozenset({VIEW}),
+        **_grant(REFERENCE_DATA, VIEW),
+        "case_share": frozenset({VIEW, CREATE, EDIT}),
+        "structural_issue": frozenset({VIEW, CREATE, EDIT}),
+        "user": frozenset({VIEW}),
+        "dashboard": frozenset({VIEW, TEAM, REGION}),
+        "report": frozenset({VIEW, EXPORT, REGION}),
+    },
+    "it_admin": {
+        **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, DELETE),
+        "user": frozenset({VIEW, CREATE, EDIT}),
+    },
+    "auditor": {
+        **_grant(REFERENCE_DATA, VIEW),
+        "structural_issue": frozenset({VIEW}),
+        "user": frozenset({VIEW}),
+        "audit_event": frozenset({VIEW, EXPORT}),
+    },
+}
+
+
+def operations(resource: str) -> frozenset[str]:
+    """The operations the logged-in user's role may use on ``resource``; none if anonymous."""
+    if not current_user.is_authenticated:
+        return frozenset()
+    return PERMISSIONS.get(current_user.role, {}).get(resource, frozenset())
+
+
+def allowed(resource: str, operation: str) -> bool:
+    return operation in operations(resource)
