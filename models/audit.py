@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .choices import AUDIT_ACTION, choice_check, choice_column
 from .db import db
 from .reference import Authority
+from .sql import reference_column
 from .types import UTCDateTime, utcnow
 from .user import User
 
@@ -24,12 +25,8 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="RESTRICT"), index=True
-    )
-    authority_id: Mapped[int | None] = mapped_column(
-        ForeignKey("authority.id", ondelete="RESTRICT"), index=True
-    )
+    user_id: Mapped[int | None] = reference_column("user")
+    authority_id: Mapped[int | None] = reference_column("authority")
     action: Mapped[str] = choice_column(AUDIT_ACTION)
     object_type: Mapped[str | None] = mapped_column(String(60))
     object_id: Mapped[int | None] = mapped_column(Integer)

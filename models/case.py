@@ -5,14 +5,12 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -43,7 +41,7 @@ from .reference import (
     MeasureType,
     NeedArea,
 )
-from .sql import covering_index, trigram_index
+from .sql import covering_index, link_table, reference_column, trigram_index
 from .types import UTCDateTime
 from .user import User
 
@@ -104,16 +102,12 @@ class Case(OwnedMixin, EditableMixin, db.Model):
     caseworker_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    access_route_id: Mapped[int | None] = mapped_column(
-        ForeignKey("access_route.id", ondelete="RESTRICT"), index=True
-    )
+    access_route_id: Mapped[int | None] = reference_column("access_route")
     opened_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today, index=True)
     intake_on: Mapped[date | None] = mapped_column(Date)
     intake_summary: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
-    closure_reason_id: Mapped[int | None] = mapped_column(
-        ForeignKey("closure_reason.id", ondelete="RESTRICT"), index=True
-    )
+    closure_reason_id: Mapped[int | None] = reference_column("closure_reason")
     closure_note: Mapped[str | None] = mapped_column(Text)
 
     authority: Mapped[Authority] = relationship(foreign_keys="Case.authority_id")
@@ -177,9 +171,7 @@ class Need(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    need_area_id: Mapped[int] = reference_column("need_area")
     description: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[str] = choice_column(PRIORITY, default="medium")
 
@@ -216,9 +208,7 @@ class Goal(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
-    )
+    need_area_id: Mapped[int | None] = reference_column("need_area")
     description: Mapped[str] = mapped_column(Text, nullable=False)
     indicator: Mapped[str | None] = mapped_column(Text)
     target_date: Mapped[date | None] = mapped_column(Date, index=True)
@@ -262,14 +252,10 @@ class Measure(CasePartMixin, EditableMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(nullable=False, index=True)
-    measure_type_id: Mapped[int | None] = mapped_column(
-        ForeignKey("measure_type.id", ondelete="RESTRICT"), index=True
-    )
+    measure_type_id: Mapped[int | None] = reference_column("measure_type")
     description: Mapped[str] = mapped_column(Text, nullable=False)
     responsible: Mapped[str] = choice_column(MEASURE_RESPONSIBLE, default="case_manager")
-    agency_id: Mapped[int | None] = mapped_column(
-        ForeignKey("agency.id", ondelete="RESTRICT"), index=True
-    )
+    agency_id: Mapped[int | None] = reference_column("agency")
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = choice_column(MEASURE_STATUS, default="planned")
     done_on: Mapped[date | None] = mapped_column(Date)
@@ -312,17 +298,11 @@ class Referral(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(
-        ForeignKey("agency.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    need_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
-    )
+    agency_id: Mapped[int] = reference_column("agency")
+    need_area_id: Mapped[int | None] = reference_column("need_area")
     goal_id: Mapped[int | None] = mapped_column(index=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    consent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("consent.id", ondelete="RESTRICT"), index=True
-    )
+    consent_id: Mapped[int | None] = reference_column("consent")
     status: Mapped[str] = choice_column(REFERRAL_STATUS, default="draft")
     sent_on: Mapped[date | None] = mapped_column(Date)
     follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -380,16 +360,7 @@ class Activity(CasePartMixin, EditableMixin, db.Model):
         return f"{self.occurred_on:%d.%m.%Y} {ACTIVITY_KIND.label(self.kind)}"
 
 
-case_conference_agency = Table(
-    "case_conference_agency",
-    db.metadata,
-    Column(
-        "case_conference_id",
-        ForeignKey("case_conference.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("agency_id", ForeignKey("agency.id", ondelete="RESTRICT"), primary_key=True, index=True),
-)
+case_conference_agency = link_table("case_conference", "agency")
 
 
 class CaseConference(CasePartMixin, EditableMixin, db.Model):
@@ -425,9 +396,7 @@ class CaseChecklistItem(CasePartMixin, EditableMixin, db.Model):
     template_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("checklist_template_item.id", ondelete="SET NULL"), index=True
     )
-    need_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
-    )
+    need_area_id: Mapped[int | None] = reference_column("need_area")
     text: Mapped[str] = mapped_column(Text, nullable=False)
     required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -504,15 +473,9 @@ class CaseShare(EditableMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)
-    owner_authority_id: Mapped[int] = mapped_column(
-        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    authority_id: Mapped[int] = mapped_column(
-        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    consent_id: Mapped[int] = mapped_column(
-        ForeignKey("consent.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    owner_authority_id: Mapped[int] = reference_column("authority")
+    authority_id: Mapped[int] = reference_column("authority")
+    consent_id: Mapped[int] = reference_column("consent")
     access: Mapped[str] = choice_column(SHARE_ACCESS, default="read")
     granted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True

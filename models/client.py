@@ -5,13 +5,10 @@ from datetime import date
 from sqlalchemy import (
     JSON,
     Boolean,
-    Column,
     Date,
-    ForeignKey,
     ForeignKeyConstraint,
     Index,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -21,15 +18,13 @@ from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_che
 from .db import db
 from .mixins import EditableMixin
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
-from .sql import covering_index, trigram_index
+from .sql import covering_index, link_table, reference_column, trigram_index
 
 
 class OwnedMixin:
     """Rows owned by one authority; the authority rule in ``models.scoping`` reads this."""
 
-    authority_id: Mapped[int] = mapped_column(
-        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    authority_id: Mapped[int] = reference_column("authority")
 
 
 class Client(OwnedMixin, EditableMixin, db.Model):
@@ -62,16 +57,10 @@ class Client(OwnedMixin, EditableMixin, db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     interpreter_language: Mapped[str | None] = mapped_column(String(3))
     arrival_date: Mapped[date | None] = mapped_column(Date)
-    residence_status_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residence_status.id", ondelete="RESTRICT"), index=True
-    )
+    residence_status_id: Mapped[int | None] = reference_column("residence_status")
     residence_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
-    target_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("target_group.id", ondelete="RESTRICT"), index=True
-    )
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
-    )
+    target_group_id: Mapped[int | None] = reference_column("target_group")
+    municipality_id: Mapped[int | None] = reference_column("municipality")
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))
@@ -145,23 +134,8 @@ class HouseholdMember(ClientPartMixin, EditableMixin, db.Model):
         return f"{self.family_name}, {self.given_names}"
 
 
-consent_authority = Table(
-    "consent_authority",
-    db.metadata,
-    Column("consent_id", ForeignKey("consent.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "authority_id",
-        ForeignKey("authority.id", ondelete="RESTRICT"),
-        primary_key=True,
-        index=True,
-    ),
-)
-consent_agency = Table(
-    "consent_agency",
-    db.metadata,
-    Column("consent_id", ForeignKey("consent.id", ondelete="CASCADE"), primary_key=True),
-    Column("agency_id", ForeignKey("agency.id", ondelete="RESTRICT"), primary_key=True, index=True),
-)
+consent_authority = link_table("consent", "authority")
+consent_agency = link_table("consent", "agency")
 
 
 class Consent(ClientPartMixin, EditableMixin, db.Model):

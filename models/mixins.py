@@ -52,6 +52,8 @@ class EditableMixin(TimestampMixin, AuthorMixin, VersionMixin, ArchiveMixin):
 class ReferenceMixin(TimestampMixin, AuthorMixin, VersionMixin):
     """Reference data: identified by a stable code, deactivated instead of deleted."""
 
+    # First in each table, as the id is in every other table.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
     code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)

@@ -1,41 +1,28 @@
 """Reference data, maintained by IT staff and loaded from ``seed/data/*.yaml``."""
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .choices import AGENCY_KIND, AUTHORITY_KIND, OUTCOME, choice_check, choice_column
 from .db import db
 from .mixins import ReferenceMixin, TimestampMixin
+from .sql import link_table, reference_column
 
-agency_need_area = Table(
-    "agency_need_area",
-    db.metadata,
-    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "need_area_id",
-        ForeignKey("need_area.id", ondelete="RESTRICT"),
-        primary_key=True,
-        index=True,
-    ),
-)
+agency_need_area = link_table("agency", "need_area")
 
 
 class Municipality(ReferenceMixin, db.Model):
     """A municipality of the region; ``code`` is the official municipality key (AGS)."""
 
     __tablename__ = "municipality"
-    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class Authority(ReferenceMixin, db.Model):
     __tablename__ = "authority"
     __table_args__ = (choice_check("kind", AUTHORITY_KIND),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = choice_column(AUTHORITY_KIND)
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
-    )
+    municipality_id: Mapped[int | None] = reference_column("municipality")
     case_number_prefix: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
 
     municipality: Mapped["Municipality | None"] = relationship()
@@ -43,14 +30,12 @@ class Authority(ReferenceMixin, db.Model):
 
 class NeedArea(ReferenceMixin, db.Model):
     __tablename__ = "need_area"
-    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class Agency(ReferenceMixin, db.Model):
     __tablename__ = "agency"
     __table_args__ = (choice_check("kind", AGENCY_KIND),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = choice_column(AGENCY_KIND)
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(60))
@@ -64,34 +49,27 @@ class Agency(ReferenceMixin, db.Model):
 
 class MeasureType(ReferenceMixin, db.Model):
     __tablename__ = "measure_type"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    need_area_id: Mapped[int] = reference_column("need_area")
     need_area: Mapped[NeedArea] = relationship()
 
 
 class ResidenceStatus(ReferenceMixin, db.Model):
     __tablename__ = "residence_status"
-    id: Mapped[int] = mapped_column(primary_key=True)
     legal_reference: Mapped[str | None] = mapped_column(String(120))
 
 
 class TargetGroup(ReferenceMixin, db.Model):
     __tablename__ = "target_group"
-    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class AccessRoute(ReferenceMixin, db.Model):
     __tablename__ = "access_route"
-    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class ClosureReason(ReferenceMixin, db.Model):
     __tablename__ = "closure_reason"
     __table_args__ = (choice_check("outcome", OUTCOME),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     outcome: Mapped[str] = choice_column(OUTCOME)
     requires_evaluation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -100,10 +78,7 @@ class ChecklistTemplate(ReferenceMixin, db.Model):
     """A reusable step list; without a need area it is the general process checklist."""
 
     __tablename__ = "checklist_template"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
-    )
+    need_area_id: Mapped[int | None] = reference_column("need_area")
     need_area: Mapped[NeedArea | None] = relationship()
     items: Mapped[list["ChecklistTemplateItem"]] = relationship(
         back_populates="template",

@@ -1,6 +1,9 @@
 """Small SQL constructs shared by the data layer and the views."""
 
-from sqlalchemy import Index, any_, func, text
+from sqlalchemy import Column, ForeignKey, Index, Table, any_, func, text
+from sqlalchemy.orm import mapped_column
+
+from .db import db
 
 
 def one_of(column, subquery, dialect: str | None):
@@ -53,3 +56,30 @@ def covering_index(name: str, *columns: str, include=(), where: str | None = Non
         options["postgresql_where"] = text(where)
         options["sqlite_where"] = text(where)
     return Index(name, *columns, **options)
+
+
+def link_table(owner: str, other: str) -> Table:
+    """The association table ``<owner>_<other>`` linking rows of two tables by their ids.
+
+    Deleting an ``owner`` row deletes its links; an ``other`` row cannot be deleted while a
+    link names it. The primary key leads with ``owner_id``; ``other_id`` has an index of
+    its own for the way back.
+    """
+    return Table(
+        f"{owner}_{other}",
+        db.metadata,
+        Column(f"{owner}_id", ForeignKey(f"{owner}.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            f"{other}_id",
+            ForeignKey(f"{other}.id", ondelete="RESTRICT"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
+def reference_column(table: str, **options):
+    """A column naming a row of ``table`` by its id: indexed for the way back, and that row
+    cannot be deleted while named. Nullable as its annotation says (``Mapped[int | None]``).
+    """
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="RESTRICT"), index=True, **options)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import Date, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .case import Case
@@ -11,6 +11,7 @@ from .client import OwnedMixin
 from .db import db
 from .mixins import EditableMixin
 from .reference import Authority, NeedArea
+from .sql import reference_column
 
 
 class StructuralIssue(OwnedMixin, EditableMixin, db.Model):
@@ -25,9 +26,7 @@ class StructuralIssue(OwnedMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need_area.id", ondelete="RESTRICT"), index=True
-    )
+    need_area_id: Mapped[int | None] = reference_column("need_area")
     case_id: Mapped[int | None] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)

@@ -9,13 +9,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .choices import LOCALE, ROLE, choice_check, choice_column
 from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
 from .reference import Authority
+from .sql import reference_column
 from .types import UTCDateTime
 
 # argon2id; by default the library's RFC 9106 low-memory profile (t=3, 64 MiB, p=4).
@@ -49,9 +50,7 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    authority_id: Mapped[int] = mapped_column(
-        ForeignKey("authority.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
+    authority_id: Mapped[int] = reference_column("authority")
     role: Mapped[str] = choice_column(ROLE)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), info={"secret": True})

@@ -132,25 +132,11 @@ def load_case_file(case_id: int) -> CaseFile | None:
         .unique()
         .all()
     )
-    file.goals = (
-        scalars(
-            select(Goal)
-            .where(Goal.case_id == case_id)
-            .options(joinedload(Goal.measures).joinedload(Measure.agency))
-            .order_by(Goal.id)
-        )
-        .unique()
-        .all()
+    file.goals = _rows_of_case(
+        case_id, Goal, Goal.id, load=joinedload(Goal.measures).joinedload(Measure.agency)
     )
-    file.referrals = scalars(
-        select(Referral)
-        .where(Referral.case_id == case_id)
-        .options(joinedload(Referral.agency))
-        .order_by(Referral.id)
-    ).all()
-    file.activities = scalars(
-        select(Activity).where(Activity.case_id == case_id).order_by(Activity.occurred_on.desc())
-    ).all()
+    file.referrals = _rows_of_case(case_id, Referral, Referral.id, load=joinedload(Referral.agency))
+    file.activities = _rows_of_case(case_id, Activity, Activity.occurred_on.desc())
     file.conferences = (
         scalars(
             select(CaseConference)
@@ -162,13 +148,18 @@ def load_case_file(case_id: int) -> CaseFile | None:
         .unique()
         .all()
     )
-    file.shares = scalars(
-        select(CaseShare)
-        .where(CaseShare.case_id == case_id)
-        .options(joinedload(CaseShare.authority))
-        .order_by(CaseShare.granted_on.desc())
-    ).all()
+    file.shares = _rows_of_case(
+        case_id, CaseShare, CaseShare.granted_on.desc(), load=joinedload(CaseShare.authority)
+    )
     return file
+
+
+def _rows_of_case(case_id: int, model, *order_by, load=None) -> list:
+    """The case's rows of ``model`` in ``order_by``, with ``load`` loading what they show."""
+    statement = select(model).where(model.case_id == case_id).order_by(*order_by)
+    if load is not None:
+        statement = statement.options(load)
+    return db.session.scalars(statement).unique().all()
 
 
 @dataclass(frozen=True)
@@ -184,29 +175,24 @@ def reference_lists(
 ) -> tuple[list[ReferenceEntry], list[ReferenceEntry]]:
     """The active need areas and closure reasons, each in its order, in one statement;
     a list not asked for stays empty (and unqueried)."""
-    parts = []
-    if need_areas:
-        parts.append(
-            select(
-                literal(0).label("kind"),
-                NeedArea.id,
-                NeedArea.code,
-                NeedArea.name,
-                NeedArea.position,
-                cast(null(), Boolean).label("requires_evaluation"),
-            ).where(NeedArea.active.is_(True))
-        )
-    if closure_reasons:
-        parts.append(
-            select(
-                literal(1).label("kind"),
-                ClosureReason.id,
-                ClosureReason.code,
-                ClosureReason.name,
-                ClosureReason.position,
-                ClosureReason.requires_evaluation,
-            ).where(ClosureReason.active.is_(True))
-        )
+    # Each list: its kind (its index in the result), the model, and whether a closure
+    # reason needs an evaluation (need areas have no such column).
+    wanted = (
+        (need_areas, NeedArea, cast(null(), Boolean)),
+        (closure_reasons, ClosureReason, ClosureReason.requires_evaluation),
+    )
+    parts = [
+        select(
+            literal(kind).label("kind"),
+            model.id,
+            model.code,
+            model.name,
+            model.position,
+            requires_evaluation.label("requires_evaluation"),
+        ).where(model.active.is_(True))
+        for kind, (asked, model, requires_evaluation) in enumerate(wanted)
+        if asked
+    ]
     lists = ([], [])
     if not parts:
         return lists

@@ -105,6 +105,23 @@ class CaseFacts:
     evaluations: int
 
 
+# What each count of ``CaseFacts`` counts: a case's rows of a class that match conditions.
+_COUNTED = {
+    "needs": (Need, Need.archived_at.is_(None)),
+    "agreed_goals": (Goal, Goal.agreed_on.is_not(None), Goal.archived_at.is_(None)),
+    "open_goals": (Goal, Goal.archived_at.is_(None), Goal.status.not_in(FINAL_GOAL_STATUSES)),
+    "evaluations": (Evaluation,),
+}
+
+
+def _case_count(facts: CaseFacts | None, name: str, case: Case) -> int:
+    """``facts.<name>`` when the case's parts are loaded, else counted for ``case``."""
+    if facts is not None:
+        return getattr(facts, name)
+    model, *where = _COUNTED[name]
+    return _count(model, model.case_id == case.id, *where)
+
+
 def missing_conditions(
     case: Case,
     target: str,
@@ -119,11 +136,7 @@ def missing_conditions(
     """
     missing = []
     if target == "planning":
-        needs = (
-            facts.needs
-            if facts is not None
-            else _count(Need, Need.case_id == case.id, Need.archived_at.is_(None))
-        )
+        needs = _case_count(facts, "needs", case)
         if needs == 0:
             missing.append(_("Es ist noch kein Bedarf erfasst."))
         if case.client.privacy_notice_given_on is None:
@@ -131,29 +144,11 @@ def missing_conditions(
                 _("Der Datenschutzhinweis (Art. 13 DSGVO) ist bei der Klient:in nicht vermerkt.")
             )
     elif target == "active" and case.status in ("planning", "on_hold", "closed"):
-        agreed = (
-            facts.agreed_goals
-            if facts is not None
-            else _count(
-                Goal,
-                Goal.case_id == case.id,
-                Goal.agreed_on.is_not(None),
-                Goal.archived_at.is_(None),
-            )
-        )
+        agreed = _case_count(facts, "agreed_goals", case)
         if agreed == 0:
             missing.append(_("Es ist noch kein Ziel mit der Klient:in vereinbart."))
     elif target == "evaluation":
-        open_goals = (
-            facts.open_goals
-            if facts is not None
-            else _count(
-                Goal,
-                Goal.case_id == case.id,
-                Goal.archived_at.is_(None),
-                Goal.status.not_in(FINAL_GOAL_STATUSES),
-            )
-        )
+        open_goals = _case_count(facts, "open_goals", case)
         if open_goals:
             missing.append(
                 ngettext(
@@ -175,11 +170,7 @@ def missing_conditions(
         elif not closure_reason.active:
             missing.append(_("Dieser Abschlussgrund ist nicht mehr aktiv."))
         elif case.status == "evaluation":
-            evaluations = (
-                facts.evaluations
-                if facts is not None
-                else _count(Evaluation, Evaluation.case_id == case.id)
-            )
+            evaluations = _case_count(facts, "evaluations", case)
             if evaluations == 0:
                 missing.append(_("Es gibt noch keine Abschlussbewertung."))
         elif closure_reason.requires_evaluation:
