@@ -1,6 +1,9 @@
 """The admin: every view in one registration list, grouped as in docs/design.md §5."""
 
-from flask import current_app, url_for
+from pathlib import Path
+
+import flask_admin
+from flask import Blueprint, current_app, url_for
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
@@ -129,6 +132,15 @@ class PresetLink(MenuLink):
 
 
 def init_admin(app) -> Admin:
+    # Flask-Admin's own templates as bootstrap4/…, for the overrides that build on them
+    # (admin/lib.html keeps Flask-Admin's macros and changes only render_field).
+    app.register_blueprint(
+        Blueprint(
+            "flask_admin_templates",
+            __name__,
+            template_folder=str(Path(flask_admin.__file__).parent / "templates"),
+        )
+    )
     admin = Admin(
         app,
         name="Lotse",

@@ -45,21 +45,14 @@ os.environ.setdefault("LOTSE_ENV", "development")
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.region import (  # noqa: E402
-    CASEWORKER,
-    DEFAULT_URL,
-    PASSWORD,
-    TEAM_LEAD,
-    generate,
-    make_app,
-)
+from bench import region  # noqa: E402
 
 # -- timing ------------------------------------------------------------------------------------
 
 
 def login(app, email):
     browser = app.test_client()
-    response = browser.post("/login", data={"email": email, "password": PASSWORD})
+    response = browser.post("/login", data={"email": email, "password": region.PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return browser
 
@@ -95,11 +88,11 @@ def time_page(browser, url, requests: int) -> dict:
 
 
 PAGES = (
-    ("team lead: dashboard", TEAM_LEAD, "/admin/"),
-    ("caseworker: dashboard", CASEWORKER, "/admin/"),
-    ("team lead: report, own authority", TEAM_LEAD, "/admin/report/"),
-    ("team lead: report, all authorities", TEAM_LEAD, "/admin/report/?authority=all"),
-    ("team lead: report as xlsx", TEAM_LEAD, "/admin/report/xlsx/"),
+    ("team lead: dashboard", region.TEAM_LEAD, "/admin/"),
+    ("caseworker: dashboard", region.CASEWORKER, "/admin/"),
+    ("team lead: report, own authority", region.TEAM_LEAD, "/admin/report/"),
+    ("team lead: report, all authorities", region.TEAM_LEAD, "/admin/report/?authority=all"),
+    ("team lead: report as xlsx", region.TEAM_LEAD, "/admin/report/xlsx/"),
 )
 
 
@@ -109,8 +102,8 @@ def measure(url: str, requests: int):
 
     for cache_seconds, label in ((120, "cache on (default)"), (0, "cache off")):
         stats.figures_cache.clear()
-        app = make_app(url, cache_seconds)
-        browsers = {email: login(app, email) for email in (TEAM_LEAD, CASEWORKER)}
+        app = region.make_app(url, cache_seconds)
+        browsers = {email: login(app, email) for email in (region.TEAM_LEAD, region.CASEWORKER)}
         for name, email, page in PAGES:
             yield f"{name} [{label}]", time_page(browsers[email], page, requests)
         stats.figures_cache.clear()
@@ -121,7 +114,7 @@ def measure(url: str, requests: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL)
+        "--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", region.DEFAULT_URL)
     )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--authorities", type=int, default=200)
@@ -144,7 +137,7 @@ def main() -> None:
             f"Generating {args.cases:,} cases in {args.authorities} authorities "
             f"(largest {args.largest:,}) …"
         )
-        counts = generate(args, url)
+        counts = region.generate(args, url)
         print("  rows: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
     engine = create_engine(url)
     with engine.connect() as connection:

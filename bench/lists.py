@@ -305,7 +305,7 @@ def read_facts(app, big_case: int, big_client: int) -> Facts:
 
 # -- the floors: the best SQL for each page's answer -----------------------------------------------
 
-# The cases shared with authority %(a)s by a share in force (models/scoping.py).
+# The cases shared with authority %(a)s by a share in force (models/scoping/).
 SHARED = """ARRAY(SELECT s.case_id FROM case_share s JOIN consent k ON k.id = s.consent_id
     WHERE s.authority_id = %(a)s AND s.access IN ('read', 'write') AND s.revoked_on IS NULL
       AND k.given_on <= %(today)s
@@ -334,55 +334,68 @@ def _count(own: str, shared: str, limit: int | None) -> str:
     return f"SELECT (SELECT count(*) FROM ({capped}) o) + (SELECT count(*) FROM ({shared}) s)"
 
 
+def _own_and_shared_floor(
+    params: dict, limit: int | None, source: str, shared_ids: str, condition: str, sql: dict
+) -> Floor:
+    """A list page of the own authority's rows of ``source`` (aliased ``c``) and those
+    shared with it: the count, and the page's rows as ``sql["rows"]`` selects them from
+    ``{page}``, the page's ``sql["columns"]`` in ``sql["order"]``."""
+    own = f"FROM {source} WHERE c.authority_id = %(a)s AND ({condition})"
+    shared = (
+        f"FROM {source} WHERE c.id = ANY({shared_ids}) AND c.authority_id <> %(a)s "
+        f"AND ({condition})"
+    )
+    columns, order, page = sql["columns"], sql["order"], sql.get("page", 0)
+    offset = f" OFFSET {page * PAGE_SIZE}" if page else ""
+    rows = sql["rows"].format(
+        page=f"""((SELECT {columns} {own} ORDER BY c.{order} LIMIT {(page + 1) * PAGE_SIZE})
+      UNION ALL (SELECT {columns} {shared})
+      ORDER BY {order} LIMIT {PAGE_SIZE}{offset})"""
+    )
+    count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", limit)
+    return Floor([(count, params), (rows, params)], count=0, rows=1, key=sql["key"], limit=limit)
+
+
+CASE_LIST = {
+    "columns": "c.id, c.number, c.client_id, c.status, c.caseworker_id, c.opened_on, "
+    "c.access_route_id",
+    "order": "opened_on DESC",
+    "key": 7,
+    "rows": """
+SELECT p.id, p.number, cl.family_name, cl.given_names, cl.number, p.status, u.display_name,
+       p.opened_on, ar.name
+FROM {page} p
+LEFT JOIN client cl ON cl.id = p.client_id
+LEFT JOIN "user" u ON u.id = p.caseworker_id AND u.authority_id = %(a)s
+LEFT JOIN access_route ar ON ar.id = p.access_route_id
+ORDER BY p.opened_on DESC""",
+}
+CLIENT_LIST = {
+    "columns": "c.id, c.number, c.family_name, c.given_names, c.birth_date, c.nationality, "
+    "c.residence_status_id, c.residence_valid_until, c.municipality_id",
+    "order": "family_name",
+    "key": 2,
+    "rows": """
+SELECT p.id, p.number, p.family_name, p.given_names, p.birth_date, p.nationality, rs.name,
+       p.residence_valid_until, m.name
+FROM {page} p
+LEFT JOIN residence_status rs ON rs.id = p.residence_status_id
+LEFT JOIN municipality m ON m.id = p.municipality_id
+ORDER BY p.family_name""",
+}
+
+
 def case_list_floor(
     facts: Facts, params: dict, condition="TRUE", join="", page=0, search=False
 ) -> Floor:
     limit = facts.search_limit if search else facts.list_limit
-    upto = (page + 1) * PAGE_SIZE
-    columns = (
-        "c.id, c.number, c.client_id, c.status, c.caseworker_id, c.opened_on, c.access_route_id"
-    )
-    own = f'FROM "case" c {join} WHERE c.authority_id = %(a)s AND ({condition})'
-    shared = (
-        f'FROM "case" c {join} WHERE c.id = ANY({SHARED}) AND c.authority_id <> %(a)s '
-        f"AND ({condition})"
-    )
-    rows = f"""
-SELECT p.id, p.number, cl.family_name, cl.given_names, cl.number, p.status, u.display_name,
-       p.opened_on, ar.name
-FROM ((SELECT {columns} {own} ORDER BY c.opened_on DESC LIMIT {upto})
-      UNION ALL (SELECT {columns} {shared})
-      ORDER BY opened_on DESC LIMIT {PAGE_SIZE} OFFSET {page * PAGE_SIZE}) p
-LEFT JOIN client cl ON cl.id = p.client_id
-LEFT JOIN "user" u ON u.id = p.caseworker_id AND u.authority_id = %(a)s
-LEFT JOIN access_route ar ON ar.id = p.access_route_id
-ORDER BY p.opened_on DESC"""
-    count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", limit)
-    return Floor([(count, params), (rows, params)], count=0, rows=1, key=7, limit=limit)
+    sql = {**CASE_LIST, "page": page}
+    return _own_and_shared_floor(params, limit, f'"case" c {join}', SHARED, condition, sql)
 
 
 def client_list_floor(facts: Facts, params: dict, condition="TRUE", search=False) -> Floor:
     limit = facts.search_limit if search else facts.list_limit
-    columns = (
-        "c.id, c.number, c.family_name, c.given_names, c.birth_date, c.nationality, "
-        "c.residence_status_id, c.residence_valid_until, c.municipality_id"
-    )
-    own = f"FROM client c WHERE c.authority_id = %(a)s AND ({condition})"
-    shared = (
-        f"FROM client c WHERE c.id = ANY({SHARED_CLIENTS}) AND c.authority_id <> %(a)s "
-        f"AND ({condition})"
-    )
-    rows = f"""
-SELECT p.id, p.number, p.family_name, p.given_names, p.birth_date, p.nationality, rs.name,
-       p.residence_valid_until, m.name
-FROM ((SELECT {columns} {own} ORDER BY c.family_name LIMIT {PAGE_SIZE})
-      UNION ALL (SELECT {columns} {shared})
-      ORDER BY family_name LIMIT {PAGE_SIZE}) p
-LEFT JOIN residence_status rs ON rs.id = p.residence_status_id
-LEFT JOIN municipality m ON m.id = p.municipality_id
-ORDER BY p.family_name"""
-    count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", limit)
-    return Floor([(count, params), (rows, params)], count=0, rows=1, key=2, limit=limit)
+    return _own_and_shared_floor(params, limit, "client c", SHARED_CLIENTS, condition, CLIENT_LIST)
 
 
 def referral_list_floor(facts: Facts, params: dict) -> Floor:

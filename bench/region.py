@@ -39,18 +39,19 @@ CASEWORKER = "fallmanagement@bench.lotse.example"
 CASES_PER_CASEWORKER = 40
 NOW = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
-# How cases are spread over the lifecycle, and how long ago each kind was opened (days).
-STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
-STATE_WEIGHTS = (6, 8, 24, 5, 6, 46, 5)
-OPENED_DAYS_AGO = {
-    "intake": (0, 21),
-    "planning": (10, 60),
-    "active": (45, 500),
-    "on_hold": (75, 500),
-    "evaluation": (150, 600),
-    "closed": (60, 1500),
-    "declined": (5, 1500),
+# How cases are spread over the lifecycle: per state, its weight, and how long ago (days, at
+# least and at most) such a case was opened.
+STATE_MIX = {
+    "intake": (6, (0, 21)),
+    "planning": (8, (10, 60)),
+    "active": (24, (45, 500)),
+    "on_hold": (5, (75, 500)),
+    "evaluation": (6, (150, 600)),
+    "closed": (46, (60, 1500)),
+    "declined": (5, (5, 1500)),
 }
+STATES = tuple(STATE_MIX)
+STATE_WEIGHTS = tuple(weight for weight, _days in STATE_MIX.values())
 FINAL_GOALS = ("achieved", "partly_achieved", "not_achieved", "dropped")
 FINAL_WEIGHTS = (45, 25, 15, 15)
 REFERRAL_OUTCOMES = ("accepted", "completed", "in_progress", "rejected", "withdrawn", "sent")
@@ -204,7 +205,7 @@ class Region:
     def case(self, authority: Authority, authorities: list[Authority]) -> None:
         rng, t, aid = self.rng, self.t, authority.id
         state = rng.choices(STATES, STATE_WEIGHTS)[0]
-        opened = self.days_ago(*OPENED_DAYS_AGO[state])
+        opened = self.days_ago(*STATE_MIX[state][1])
         intake = opened + timedelta(days=rng.randint(0, 14)) if rng.random() < 0.9 else None
         start = intake or opened
         closed = None

@@ -31,19 +31,26 @@ from .common import fail
 MAX_DEMO_CASES = 1_000_000
 
 
+def _directory_option(help_text: str):
+    """``--dir VERZEICHNIS``: where the reference data's YAML files are read or written."""
+    return click.option("--dir", "directory", default=None, metavar="VERZEICHNIS", help=help_text)
+
+
+def _integer_option(name: str, default: int, metavar: str, help_text: str):
+    """An option taking a whole number, read as text so that a wrong one is refused in
+    German (by ``_parse_integer``)."""
+    return click.option(
+        name, default=str(default), show_default=True, metavar=metavar, help=help_text
+    )
+
+
 @click.group(help="Referenz- und Demodaten laden.")
 def seed():
     pass
 
 
 @seed.command("reference")
-@click.option(
-    "--dir",
-    "directory",
-    default=None,
-    metavar="VERZEICHNIS",
-    help="Verzeichnis mit den YAML-Dateien (Vorgabe: seed/data).",
-)
+@_directory_option("Verzeichnis mit den YAML-Dateien (Vorgabe: seed/data).")
 @click.option("--dry-run", is_flag=True, help="Nur anzeigen, was sich ändern würde.")
 @click.option(
     "--deactivate-missing",
@@ -77,12 +84,8 @@ def reference_command(directory, dry_run, deactivate_missing):
 
 
 @seed.command("export")
-@click.option(
-    "--dir",
-    "directory",
-    default=None,
-    metavar="VERZEICHNIS",
-    help="Zielverzeichnis (Pflicht); vorhandene Dateien gleichen Namens werden überschrieben.",
+@_directory_option(
+    "Zielverzeichnis (Pflicht); vorhandene Dateien gleichen Namens werden überschrieben."
 )
 @with_appcontext
 def export_command(directory):
@@ -101,21 +104,14 @@ def export_command(directory):
     click.echo(f"Referenzdaten nach {target} exportiert ({len(counts)} Dateien): {total}.")
 
 
-def _parse_cases(raw: str) -> int:
+def _parse_integer(raw: str, option: str, low: int | None = None, high: int | None = None) -> int:
     try:
-        cases = int(raw)
+        value = int(raw)
     except ValueError:
-        fail(f"--cases muss eine ganze Zahl sein, nicht {raw!r}.")
-    if not 1 <= cases <= MAX_DEMO_CASES:
-        fail(f"--cases muss zwischen 1 und {MAX_DEMO_CASES} liegen.")
-    return cases
-
-
-def _parse_seed(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        fail(f"--random-seed muss eine ganze Zahl sein, nicht {raw!r}.")
+        fail(f"{option} muss eine ganze Zahl sein, nicht {raw!r}.")
+    if low is not None and not low <= value <= high:
+        fail(f"{option} muss zwischen {low} und {high} liegen.")
+    return value
 
 
 def _parse_reference_date(raw: str | None) -> date:
@@ -130,19 +126,12 @@ def _parse_reference_date(raw: str | None) -> date:
 
 
 @seed.command("demo")
-@click.option(
-    "--cases",
-    default=str(DEFAULT_CASES),
-    show_default=True,
-    metavar="N",
-    help="Anzahl der Demo-Fälle.",
-)
-@click.option(
+@_integer_option("--cases", DEFAULT_CASES, "N", "Anzahl der Demo-Fälle.")
+@_integer_option(
     "--random-seed",
-    default=str(DEFAULT_SEED),
-    show_default=True,
-    metavar="S",
-    help="Startwert des Zufallsgenerators: gleicher Startwert, gleiche Daten.",
+    DEFAULT_SEED,
+    "S",
+    "Startwert des Zufallsgenerators: gleicher Startwert, gleiche Daten.",
 )
 @click.option(
     "--reference-date",
@@ -156,8 +145,8 @@ def _parse_reference_date(raw: str | None) -> date:
 @with_appcontext
 def demo_command(cases, random_seed, reference_date):
     """Realistische Demodaten erzeugen (Klient:innen, Fälle und alle Fallteile)."""
-    cases = _parse_cases(cases)
-    random_seed = _parse_seed(random_seed)
+    cases = _parse_integer(cases, "--cases", 1, MAX_DEMO_CASES)
+    random_seed = _parse_integer(random_seed, "--random-seed")
     on = _parse_reference_date(reference_date)
 
     def lines(done, total):  # not a terminal (a log): a line per batch for large runs

@@ -17,6 +17,7 @@ from .common import (
     FINAL_STATES,
     PERMANENT_STATUSES,
     SHORT_STATUSES,
+    STATE_PROFILES,
     _between,
     _weighted,
 )
@@ -291,16 +292,7 @@ class CaseworkParts:
     # -- contacts, conferences, evaluation --------------------------------------------
 
     def _activities(self, case, profile, plan, state, start, end, r) -> list[dict]:
-        low, high = {
-            "intake": (1, 2),
-            "planning": (2, 4),
-            "active": (3, 9),
-            "on_hold": (3, 7),
-            "evaluation": (5, 12),
-            "closed": (5, 14),
-            "declined": (1, 2),
-        }[state]
-        count = r.randint(low, high)
+        count = r.randint(*STATE_PROFILES[state].contacts)
         days = sorted(_between(r, start, end) for _ in range(count - 1))
         counselling = plan.authority.kind == "integration_office"
         activities = []

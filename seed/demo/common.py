@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import Table
 
@@ -26,18 +27,26 @@ DEFAULT_SEED = 42
 BATCH_SIZE = 2000
 BULK_CASES = 5000  # from this many cases: one transaction, keys or indexes built at its end
 
-STATES = ("intake", "planning", "active", "on_hold", "evaluation", "closed", "declined")
-STATE_WEIGHTS = (10, 12, 32, 7, 9, 24, 6)
-# How long ago (in days) a case in this state was opened.
-CASE_AGE = {
-    "intake": (1, 21),
-    "planning": (12, 60),
-    "active": (45, 420),
-    "on_hold": (75, 420),
-    "evaluation": (160, 480),
-    "closed": (200, 700),
-    "declined": (10, 400),
+
+class StateProfile(NamedTuple):
+    """What a demo case in one state is like."""
+
+    weight: int  # its share of the cases
+    age: tuple[int, int]  # how long ago (in days) it was opened, at least and at most
+    contacts: tuple[int, int]  # how many contacts it has had, at least and at most
+    ticked: float  # the share of its checklist that is done
+
+
+STATE_PROFILES = {
+    "intake": StateProfile(10, (1, 21), (1, 2), 0.25),
+    "planning": StateProfile(12, (12, 60), (2, 4), 0.5),
+    "active": StateProfile(32, (45, 420), (3, 9), 0.65),
+    "on_hold": StateProfile(7, (75, 420), (3, 7), 0.6),
+    "evaluation": StateProfile(9, (160, 480), (5, 12), 0.85),
+    "closed": StateProfile(24, (200, 700), (5, 14), 1.0),
+    "declined": StateProfile(6, (10, 400), (1, 2), 0.25),
 }
+STATES = tuple(STATE_PROFILES)
 AUTHORITY_WEIGHTS = {
     "kreis_lippe_abh": 35,
     "detmold_abh": 25,
@@ -67,15 +76,6 @@ ACTIVITY_MINUTES = {
     "letter": (10, 20),
     "home_visit": (45, 120),
     "accompaniment": (60, 240),
-}
-TICKED_SHARE = {
-    "intake": 0.25,
-    "planning": 0.5,
-    "active": 0.65,
-    "on_hold": 0.6,
-    "evaluation": 0.85,
-    "closed": 1.0,
-    "declined": 0.25,
 }
 
 # The tables the generator writes, parents before their parts (the order of the inserts).

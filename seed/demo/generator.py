@@ -21,15 +21,13 @@ from .clients import ClientParts
 from .common import (
     AUTHORITY_WEIGHTS,
     BULK_CASES,
-    CASE_AGE,
     CASES_PER_CASEWORKER,
     EARLY_CLOSURES,
     EXISTING_ACCOUNT_SHARE,
     GOAL_STATES,
     LOAD,
-    STATE_WEIGHTS,
+    STATE_PROFILES,
     STATES,
-    TICKED_SHARE,
     DemoError,
     DemoSummary,
     Plan,
@@ -58,12 +56,12 @@ class DemoGenerator(ClientParts, CaseworkParts):
 
     def plan(self, authorities: list[SimpleNamespace]) -> list[Plan]:
         r = self.rng
-        states = _spread(STATES, STATE_WEIGHTS, self.n, r)
+        states = _spread(STATES, [p.weight for p in STATE_PROFILES.values()], self.n, r)
         weights = [AUTHORITY_WEIGHTS.get(a.code, 10) for a in authorities]
         owners = _spread(authorities, weights, self.n, r)
         plans = []
         for i, (state, authority) in enumerate(zip(states, owners, strict=True)):
-            opened_on = self.today - timedelta(days=r.randint(*CASE_AGE[state]))
+            opened_on = self.today - timedelta(days=r.randint(*STATE_PROFILES[state].age))
             plans.append(Plan(i, state, authority, opened_on, r.getrandbits(64)))
         plans.sort(key=lambda p: (p.opened_on, p.index))
         return plans
@@ -315,7 +313,7 @@ class DemoGenerator(ClientParts, CaseworkParts):
             case.items.append(case.batch.add("case_checklist_item", case_id=case.id, **values))
 
     def _tick_checklist(self, case, r, worker) -> None:
-        share = TICKED_SHARE[case.status]
+        share = STATE_PROFILES[case.status].ticked
         # The general process first, then by need area, each in the order of its template.
         items = sorted(
             case.items,
