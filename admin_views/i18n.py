@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from models import choices as _choices
 from models.choices import CASE_STATUS, Choices
+from models.types import set_label_formats
 
 from .fields import country_name, current_language
 
@@ -193,6 +194,8 @@ def init_i18n(app) -> None:
     app.jinja_env.globals["country_name"] = country_name
     # The names say German; they follow the reader's language (German or English).
     app.jinja_env.filters["de_date"] = format_date
+    # Row labels (lookups, related columns) show dates in the reader's form too.
+    set_label_formats(date_format=format_date, datetime_format=format_datetime)
     app.jinja_env.filters["de_datetime"] = format_datetime
     app.jinja_env.filters["iso_text"] = format_iso_text
     app.jinja_env.globals["date_placeholder"] = lambda: date_style().hint  # "TT.MM.JJJJ"

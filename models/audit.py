@@ -9,7 +9,7 @@ from .choices import AUDIT_ACTION, choice_check, choice_column
 from .db import db
 from .reference import Authority
 from .sql import reference_column
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, datetime_label, utcnow
 from .user import User
 
 
@@ -37,7 +37,7 @@ class AuditEvent(db.Model):
     authority: Mapped[Authority | None] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.at:%d.%m.%Y %H:%M} {AUDIT_ACTION.label(self.action)}"
+        return f"{datetime_label(self.at)} {AUDIT_ACTION.label(self.action)}"
 
 
 class NumberSequence(db.Model):

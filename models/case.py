@@ -42,7 +42,7 @@ from .reference import (
     NeedArea,
 )
 from .sql import covering_index, link_table, reference_column, trigram_index
-from .types import UTCDateTime
+from .types import UTCDateTime, date_label
 from .user import User
 
 OPEN_STATUSES = ("intake", "planning", "active", "on_hold", "evaluation")
@@ -357,7 +357,7 @@ class Activity(CasePartMixin, EditableMixin, db.Model):
     case: Mapped[Case] = case_relationship("Activity")
 
     def __str__(self) -> str:
-        return f"{self.occurred_on:%d.%m.%Y} {ACTIVITY_KIND.label(self.kind)}"
+        return f"{date_label(self.occurred_on)} {ACTIVITY_KIND.label(self.kind)}"
 
 
 case_conference_agency = link_table("case_conference", "agency")
@@ -380,7 +380,7 @@ class CaseConference(CasePartMixin, EditableMixin, db.Model):
     agencies: Mapped[list[Agency]] = relationship(secondary=case_conference_agency)
 
     def __str__(self) -> str:
-        return f"{self.held_on:%d.%m.%Y}"
+        return date_label(self.held_on)
 
 
 class CaseChecklistItem(CasePartMixin, EditableMixin, db.Model):
@@ -451,7 +451,7 @@ class Evaluation(CasePartMixin, EditableMixin, db.Model):
     case: Mapped[Case] = case_relationship("Evaluation")
 
     def __str__(self) -> str:
-        return f"{self.evaluated_on:%d.%m.%Y}"
+        return date_label(self.evaluated_on)
 
 
 class CaseShare(EditableMixin, db.Model):

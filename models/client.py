@@ -19,6 +19,7 @@ from .db import db
 from .mixins import EditableMixin
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
 from .sql import covering_index, link_table, reference_column, trigram_index
+from .types import date_label
 
 
 class OwnedMixin:
@@ -168,4 +169,4 @@ class Consent(ClientPartMixin, EditableMixin, db.Model):
         return not (self.valid_until is not None and self.valid_until < on)
 
     def __str__(self) -> str:
-        return f"{self.purpose[:60]} ({self.given_on:%d.%m.%Y})"
+        return f"{self.purpose[:60]} ({date_label(self.given_on)})"

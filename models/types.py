@@ -40,3 +40,35 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# How dates read in a row's label (``__str__``, shown in lookups and related columns). The
+# default is German; the UI layer installs the reader's format (``admin_views/i18n.py``),
+# so that the models need not import it. Outside an app (a script printing a row) the
+# default applies.
+_GERMAN_LABELS = {
+    "date": lambda value: f"{value:%d.%m.%Y}",
+    "datetime": lambda value: f"{value.astimezone(LOCAL_TZ):%d.%m.%Y %H:%M}",
+}
+_label_formats = dict(_GERMAN_LABELS)
+
+
+def set_label_formats(*, date_format, datetime_format) -> None:
+    _label_formats.update(date=date_format, datetime=datetime_format)
+
+
+def _label(kind: str, value) -> str:
+    if value is None:
+        return ""
+    try:
+        return _label_formats[kind](value)
+    except RuntimeError:  # no app context: the reader's language is unknown
+        return _GERMAN_LABELS[kind](value)
+
+
+def date_label(value) -> str:
+    return _label("date", value)
+
+
+def datetime_label(value) -> str:
+    return _label("datetime", value)

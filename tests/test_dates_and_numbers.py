@@ -451,3 +451,26 @@ def test_case_file_effort_uses_the_readers_separators(app, world, login_as):
     english = text(login_as("caseworker").get(url))
     assert "Total effort: 1,200 minutes" in english
     assert "2026-03-02" in english
+
+
+def test_row_labels_show_dates_in_the_readers_form(app, world):
+    from datetime import UTC, datetime
+
+    from models import AuditEvent, CaseConference
+    from models.types import date_label, datetime_label
+
+    conference = CaseConference(held_on=date(2026, 3, 12))
+    event = AuditEvent(at=datetime(2026, 3, 12, 13, 5, tzinfo=UTC), action="login")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import force_locale
+
+        with force_locale("en"):
+            assert str(conference) == "2026-03-12"
+            assert str(event).startswith("2026-03-12 14:05")  # Berlin time
+        with force_locale("de"):
+            assert str(conference) == "12.03.2026"
+            assert str(event).startswith("12.03.2026 14:05")
+    # Outside an app (a script printing a row): German, as before.
+    assert date_label(date(2026, 3, 12)) == "12.03.2026"
+    assert datetime_label(datetime(2026, 3, 12, 13, 5, tzinfo=UTC)) == "12.03.2026 14:05"
+    assert date_label(None) == ""
