@@ -32,27 +32,15 @@ after every page and two exports.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
-import io
 import json
-import math
 import os
 import platform
 import re
 import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-from argparse import Namespace
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -64,485 +52,41 @@ import psycopg  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.list_floors import (  # noqa: E402
+    Floor,
+    case_file_floor,
+    case_list_floor,
+    client_details_floor,
+    client_list_floor,
+    followups_floor,
+    referral_list_floor,
+)
+from bench.list_region import (  # noqa: E402
+    OPEN,
+    REGIONS,
+    SEARCH,
+    Facts,
+    RegionSpec,
+    ensure_big_case,
+    prepare,
+    progress,
+    read_facts,
+)
+from bench.list_server import (  # noqa: E402
+    Browser,
+    Server,
+    Timing,
+    export_rows,
+    time_floor,
+    time_page,
+)
 from bench.region import (  # noqa: E402
     CASEWORKER,
     DEFAULT_URL,
     PASSWORD,
     TEAM_LEAD,
-    generate,
     make_app,
-    migrate,
 )
-
-BIG_CASE = "Benchmark: Fallakte mit vielen Teilen"
-PAGE_SIZE = 25
-SEARCH = "Kowalski"
-OPEN = ("intake", "planning", "active", "on_hold", "evaluation")
-
-
-@dataclass(frozen=True)
-class RegionSpec:
-    name: str
-    cases: int
-    authorities: int
-    largest: int
-    database: str
-
-
-REGIONS = {
-    "10k": RegionSpec("10k", 10_000, 50, 500, "lotse_bench_10k"),
-    "100k": RegionSpec("100k", 100_000, 100, 5_000, "lotse_bench_100k"),
-    "1m": RegionSpec("1m", 1_000_000, 200, 50_000, "lotse_bench"),
-}
-
-
-def progress(message: str) -> None:
-    """Progress goes to stderr; the figures to stdout."""
-    print(message, file=sys.stderr, flush=True)
-
-
-# -- the region's database -------------------------------------------------------------------------
-
-
-def case_count(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            exists = connection.execute(text("SELECT to_regclass('public.\"case\"')")).scalar()
-            if exists is None:
-                return 0
-            return connection.execute(text('SELECT count(*) FROM "case"')).scalar()
-    finally:
-        engine.dispose()
-
-
-def prepare(spec: RegionSpec, url: str, args) -> None:
-    cases = case_count(url)
-    if args.reuse and cases:
-        progress(f"  reusing {cases:,} cases; alembic upgrade head, ANALYZE …")
-        migrate(url)
-        return
-    progress(
-        f"  generating {spec.cases:,} cases in {spec.authorities} authorities "
-        f"(largest {spec.largest:,}) …"
-    )
-    options = Namespace(
-        cases=spec.cases,
-        authorities=spec.authorities,
-        largest=spec.largest,
-        seed=args.seed,
-        batch=20_000,
-    )
-    with contextlib.redirect_stdout(sys.stderr):
-        generate(options, url)
-
-
-def ensure_big_case(app) -> tuple[int, int]:
-    """The case file page's case in the team lead's authority, created once: (case, client)."""
-    from sqlalchemy import select
-
-    from models import (
-        Activity,
-        Agency,
-        Authority,
-        Case,
-        Client,
-        Consent,
-        Goal,
-        Measure,
-        Need,
-        NeedArea,
-        Referral,
-        User,
-        db,
-    )
-    from models.scoping import unscoped
-
-    with app.app_context(), unscoped("benchmark: big case"):
-        lead = db.session.scalars(select(User).where(User.email == TEAM_LEAD)).one()
-        authority_id = lead.authority_id
-        found = db.session.scalars(
-            select(Case).where(Case.authority_id == authority_id, Case.intake_summary == BIG_CASE)
-        ).first()
-        if found is not None:
-            return found.id, found.client_id
-        worker = db.session.scalars(select(User).where(User.email == CASEWORKER)).one()
-        client = db.session.scalars(
-            select(Client).where(Client.authority_id == authority_id).order_by(Client.id)
-        ).first()
-        prefix = db.session.get(Authority, authority_id).case_number_prefix
-        areas = db.session.scalars(
-            select(NeedArea.id).where(NeedArea.active.is_(True)).order_by(NeedArea.position)
-        ).all()
-        agencies = db.session.scalars(
-            select(Agency).where(Agency.active.is_(True)).order_by(Agency.position)
-        ).all()
-        today = date.today()
-        opened = today - timedelta(days=400)
-        case = Case(
-            client_id=client.id,
-            authority_id=authority_id,
-            number=f"{prefix}-BENCH-000001",
-            status="active",
-            caseworker_id=worker.id,
-            opened_on=opened,
-            intake_on=opened + timedelta(days=7),
-            intake_summary=BIG_CASE,
-        )
-        db.session.add(case)
-        db.session.flush()
-        owned = {"case_id": case.id, "authority_id": authority_id}
-        goals = []
-        for i in range(10):
-            area = areas[i % len(areas)]
-            if i < len(areas):
-                db.session.add(Need(**owned, need_area_id=area, priority="medium"))
-            goal = Goal(
-                **owned,
-                need_area_id=area,
-                description=f"Ziel {i + 1}",
-                target_date=today + timedelta(days=30 * (i + 1)),
-                agreed_on=opened + timedelta(days=14),
-                status="in_progress",
-            )
-            goals.append(goal)
-        db.session.add_all(goals)
-        db.session.flush()
-        consent = Consent(
-            client_id=client.id,
-            authority_id=authority_id,
-            purpose="Vermittlung",
-            data_categories="Stammdaten",
-            given_on=opened,
-            form="written",
-        )
-        consent.recipient_agencies = agencies[:10]
-        db.session.add(consent)
-        db.session.flush()
-        for i, goal in enumerate(goals):
-            db.session.add(
-                Measure(
-                    **owned,
-                    goal_id=goal.id,
-                    description=f"Schritt {i + 1}",
-                    responsible="case_manager",
-                    due_on=today + timedelta(days=10 * (i - 3)),
-                    status="planned",
-                )
-            )
-            sent = opened + timedelta(days=20 + 10 * i)
-            db.session.add(
-                Referral(
-                    **owned,
-                    agency_id=agencies[i % len(agencies)].id,
-                    need_area_id=goal.need_area_id,
-                    goal_id=goal.id,
-                    reason=f"Vermittlung {i + 1}",
-                    consent_id=consent.id,
-                    status="sent",
-                    sent_on=sent,
-                    follow_up_on=sent + timedelta(days=14),
-                )
-            )
-        for i in range(50):
-            db.session.add(
-                Activity(
-                    **owned,
-                    occurred_on=opened + timedelta(days=8 * i),
-                    kind=("meeting", "phone", "email")[i % 3],
-                    duration_minutes=30,
-                    summary=f"Kontakt {i + 1}",
-                )
-            )
-        db.session.commit()
-        return case.id, client.id
-
-
-@dataclass
-class Facts:
-    """What the floors and URLs need to know about the region, read in-process."""
-
-    authority_id: int
-    lead_id: int
-    caseworker_id: int
-    caseworker_name: str
-    list_limit: int | None  # LOTSE_LIST_COUNT_LIMIT: counts stop there
-    search_limit: int | None  # LOTSE_SEARCH_COUNT_LIMIT, for searches
-    cases: int
-    largest: int
-    big_case: int
-    big_client: int
-
-
-def read_facts(app, big_case: int, big_client: int) -> Facts:
-    from sqlalchemy import select
-
-    from models import User, db
-    from models.scoping import unscoped
-
-    with app.app_context(), unscoped("benchmark: facts"):
-        lead = db.session.scalars(select(User).where(User.email == TEAM_LEAD)).one()
-        worker = db.session.scalars(select(User).where(User.email == CASEWORKER)).one()
-        cases = db.session.execute(text('SELECT count(*) FROM "case"')).scalar()
-        largest = db.session.execute(
-            text('SELECT count(*) FROM "case" WHERE authority_id = :a'), {"a": lead.authority_id}
-        ).scalar()
-        return Facts(
-            authority_id=lead.authority_id,
-            lead_id=lead.id,
-            caseworker_id=worker.id,
-            caseworker_name=worker.display_name,
-            list_limit=app.config.get("LOTSE_LIST_COUNT_LIMIT"),
-            search_limit=app.config.get(
-                "LOTSE_SEARCH_COUNT_LIMIT", app.config.get("LOTSE_LIST_COUNT_LIMIT")
-            ),
-            cases=cases,
-            largest=largest,
-            big_case=big_case,
-            big_client=big_client,
-        )
-
-
-# -- the floors: the best SQL for each page's answer -----------------------------------------------
-
-# The cases shared with authority %(a)s by a share in force (models/scoping/).
-SHARED = """ARRAY(SELECT s.case_id FROM case_share s JOIN consent k ON k.id = s.consent_id
-    WHERE s.authority_id = %(a)s AND s.access IN ('read', 'write') AND s.revoked_on IS NULL
-      AND k.given_on <= %(today)s
-      AND (k.withdrawn_on IS NULL OR k.withdrawn_on > %(today)s)
-      AND (k.valid_until IS NULL OR k.valid_until >= %(today)s)
-      AND EXISTS (SELECT 1 FROM consent_authority r
-                  WHERE r.consent_id = k.id AND r.authority_id = %(a)s))"""
-SHARED_CLIENTS = f'ARRAY(SELECT client_id FROM "case" WHERE id = ANY({SHARED}))'
-
-
-@dataclass
-class Floor:
-    """Statements run in order; ``count``/``rows`` index the ones a check compares, and
-    ``key`` is the column of ``rows`` the page is sorted by."""
-
-    statements: list[tuple[str, dict]]
-    count: int | None = None
-    rows: int | None = None
-    key: int | None = None
-    kind: str = "list"
-    limit: int | None = None  # the count's cap, as the page's
-
-
-def _count(own: str, shared: str, limit: int | None) -> str:
-    capped = f"{own} LIMIT {limit + 1}" if limit is not None else own
-    return f"SELECT (SELECT count(*) FROM ({capped}) o) + (SELECT count(*) FROM ({shared}) s)"
-
-
-def _own_and_shared_floor(
-    params: dict, limit: int | None, source: str, shared_ids: str, condition: str, sql: dict
-) -> Floor:
-    """A list page of the own authority's rows of ``source`` (aliased ``c``) and those
-    shared with it: the count, and the page's rows as ``sql["rows"]`` selects them from
-    ``{page}``, the page's ``sql["columns"]`` in ``sql["order"]``."""
-    own = f"FROM {source} WHERE c.authority_id = %(a)s AND ({condition})"
-    shared = (
-        f"FROM {source} WHERE c.id = ANY({shared_ids}) AND c.authority_id <> %(a)s "
-        f"AND ({condition})"
-    )
-    columns, order, page = sql["columns"], sql["order"], sql.get("page", 0)
-    offset = f" OFFSET {page * PAGE_SIZE}" if page else ""
-    rows = sql["rows"].format(
-        page=f"""((SELECT {columns} {own} ORDER BY c.{order} LIMIT {(page + 1) * PAGE_SIZE})
-      UNION ALL (SELECT {columns} {shared})
-      ORDER BY {order} LIMIT {PAGE_SIZE}{offset})"""
-    )
-    count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", limit)
-    return Floor([(count, params), (rows, params)], count=0, rows=1, key=sql["key"], limit=limit)
-
-
-CASE_LIST = {
-    "columns": "c.id, c.number, c.client_id, c.status, c.caseworker_id, c.opened_on, "
-    "c.access_route_id",
-    "order": "opened_on DESC",
-    "key": 7,
-    "rows": """
-SELECT p.id, p.number, cl.family_name, cl.given_names, cl.number, p.status, u.display_name,
-       p.opened_on, ar.name
-FROM {page} p
-LEFT JOIN client cl ON cl.id = p.client_id
-LEFT JOIN "user" u ON u.id = p.caseworker_id AND u.authority_id = %(a)s
-LEFT JOIN access_route ar ON ar.id = p.access_route_id
-ORDER BY p.opened_on DESC""",
-}
-CLIENT_LIST = {
-    "columns": "c.id, c.number, c.family_name, c.given_names, c.birth_date, c.nationality, "
-    "c.residence_status_id, c.residence_valid_until, c.municipality_id",
-    "order": "family_name",
-    "key": 2,
-    "rows": """
-SELECT p.id, p.number, p.family_name, p.given_names, p.birth_date, p.nationality, rs.name,
-       p.residence_valid_until, m.name
-FROM {page} p
-LEFT JOIN residence_status rs ON rs.id = p.residence_status_id
-LEFT JOIN municipality m ON m.id = p.municipality_id
-ORDER BY p.family_name""",
-}
-
-
-def case_list_floor(
-    facts: Facts, params: dict, condition="TRUE", join="", page=0, search=False
-) -> Floor:
-    limit = facts.search_limit if search else facts.list_limit
-    sql = {**CASE_LIST, "page": page}
-    return _own_and_shared_floor(params, limit, f'"case" c {join}', SHARED, condition, sql)
-
-
-def client_list_floor(facts: Facts, params: dict, condition="TRUE", search=False) -> Floor:
-    limit = facts.search_limit if search else facts.list_limit
-    return _own_and_shared_floor(params, limit, "client c", SHARED_CLIENTS, condition, CLIENT_LIST)
-
-
-def referral_list_floor(facts: Facts, params: dict) -> Floor:
-    columns = (
-        "r.id, r.case_id, r.agency_id, r.need_area_id, r.status, r.sent_on, r.follow_up_on, "
-        "r.answered_on"
-    )
-    own = "FROM referral r WHERE r.authority_id = %(a)s"
-    shared = f"FROM referral r WHERE r.case_id = ANY({SHARED}) AND r.authority_id <> %(a)s"
-    rows = f"""
-SELECT p.id, c.number, ag.name, na.name, p.status, p.sent_on, p.follow_up_on, p.answered_on
-FROM ((SELECT {columns} {own} ORDER BY r.follow_up_on LIMIT {PAGE_SIZE})
-      UNION ALL (SELECT {columns} {shared})
-      ORDER BY follow_up_on LIMIT {PAGE_SIZE}) p
-LEFT JOIN "case" c ON c.id = p.case_id
-LEFT JOIN agency ag ON ag.id = p.agency_id
-LEFT JOIN need_area na ON na.id = p.need_area_id
-ORDER BY p.follow_up_on"""
-    count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", facts.list_limit)
-    return Floor([(count, params), (rows, params)], count=0, rows=1, key=6, limit=facts.list_limit)
-
-
-def followups_floor(params: dict, mine: bool) -> Floor:
-    """The five lists of services/followups.py, for the own authority's open cases."""
-    scope = "c.authority_id = %(a)s AND c.status = ANY(%(open)s) AND c.archived_at IS NULL" + (
-        " AND c.caseworker_id = %(me)s" if mine else ""
-    )
-    statements = [
-        # A caseworker's few cases first; for the whole authority, one index range per
-        # status (authority_id, status, due_on), merged in due order.
-        f"""SELECT m.id, m.due_on, m.description, c.id, c.number FROM measure m
-            JOIN "case" c ON c.id = m.case_id
-            WHERE {scope} AND m.archived_at IS NULL
-              AND m.status IN ('planned', 'in_progress') AND m.due_on <= %(soon)s
-            ORDER BY m.due_on LIMIT 200"""
-        if mine
-        else f"""SELECT m.id, m.due_on, m.description, c.id, c.number
-            FROM ((SELECT id, due_on, description, case_id FROM measure
-                   WHERE authority_id = %(a)s AND status = 'planned' AND due_on <= %(soon)s
-                     AND archived_at IS NULL ORDER BY due_on)
-                  UNION ALL
-                  (SELECT id, due_on, description, case_id FROM measure
-                   WHERE authority_id = %(a)s AND status = 'in_progress'
-                     AND due_on <= %(soon)s AND archived_at IS NULL ORDER BY due_on)) m
-            JOIN "case" c ON c.id = m.case_id
-            WHERE {scope} ORDER BY m.due_on LIMIT 200""",
-        f"""SELECT r.id, r.follow_up_on, r.reason, c.id, c.number FROM referral r
-            JOIN "case" c ON c.id = r.case_id
-            WHERE {scope} AND r.authority_id = %(a)s AND r.archived_at IS NULL
-              AND r.status = 'sent' AND r.answered_on IS NULL AND r.follow_up_on <= %(today)s
-            ORDER BY r.follow_up_on LIMIT 200""",
-        f"""SELECT g.id, g.target_date, g.description, c.id, c.number FROM goal g
-            JOIN "case" c ON c.id = g.case_id
-            WHERE {scope} AND g.authority_id = %(a)s AND g.archived_at IS NULL
-              AND g.status IN ('open', 'in_progress') AND g.target_date < %(today)s
-            ORDER BY g.target_date LIMIT 200""",
-        f"""SELECT cl.id, cl.residence_valid_until, c.id, c.number FROM client cl
-            JOIN "case" c ON c.client_id = cl.id
-            WHERE {scope} AND cl.authority_id = %(a)s
-              AND cl.residence_valid_until <= %(permit)s
-            ORDER BY cl.residence_valid_until LIMIT 200""",
-        f"""SELECT c.id, c.number, coalesce(l.last_on, c.opened_on) AS since FROM "case" c
-            LEFT JOIN LATERAL (SELECT max(a.occurred_on) AS last_on FROM activity a
-                               WHERE a.case_id = c.id) l ON true
-            WHERE {scope} AND coalesce(l.last_on, c.opened_on) < %(silent)s
-            ORDER BY since LIMIT 200""",
-    ]
-    return Floor([(sql, params) for sql in statements], kind="followups")
-
-
-def _audit_read(kind: str, page: str) -> str:
-    return f"""INSERT INTO audit_event (at, user_id, authority_id, action, object_type,
-        object_id, changes, remote_addr)
-        VALUES (now(), %(u)s, %(a)s, 'read', '{kind}', %(id)s, '{{"page": "{page}"}}',
-                '127.0.0.1')"""
-
-
-def _history(kind: str) -> str:
-    return f"""SELECT e.id, e.at, e.action, e.changes, u.display_name FROM audit_event e
-        LEFT JOIN "user" u ON u.id = e.user_id AND u.authority_id = %(a)s
-        WHERE e.object_type = '{kind}' AND e.object_id = %(id)s AND e.authority_id = %(a)s
-        ORDER BY e.at DESC, e.id DESC LIMIT 50"""
-
-
-def case_file_floor(facts: Facts, params: dict) -> Floor:
-    params = {**params, "id": facts.big_case, "client": facts.big_client}
-    statements = [
-        f"""SELECT c.*, cl.*, rs.name, u.display_name, ar.name, cr.name FROM "case" c
-            JOIN client cl ON cl.id = c.client_id
-            LEFT JOIN residence_status rs ON rs.id = cl.residence_status_id
-            LEFT JOIN "user" u ON u.id = c.caseworker_id AND u.authority_id = %(a)s
-            LEFT JOIN access_route ar ON ar.id = c.access_route_id
-            LEFT JOIN closure_reason cr ON cr.id = c.closure_reason_id
-            WHERE c.id = %(id)s AND (c.authority_id = %(a)s OR c.id = ANY({SHARED}))""",
-        _audit_read("case", "case.details_view"),
-        """SELECT k.*, ARRAY(SELECT ag.name FROM consent_agency x JOIN agency ag
-                             ON ag.id = x.agency_id WHERE x.consent_id = k.id)
-            FROM consent k WHERE k.client_id = %(client)s AND k.authority_id = %(a)s
-            ORDER BY k.given_on DESC""",
-        """SELECT n.*, na.name FROM need n JOIN need_area na ON na.id = n.need_area_id
-            WHERE n.case_id = %(id)s""",
-        """SELECT g.*, na.name FROM goal g LEFT JOIN need_area na ON na.id = g.need_area_id
-            WHERE g.case_id = %(id)s ORDER BY g.id""",
-        """SELECT m.*, ag.name, mt.name FROM measure m
-            LEFT JOIN agency ag ON ag.id = m.agency_id
-            LEFT JOIN measure_type mt ON mt.id = m.measure_type_id
-            WHERE m.case_id = %(id)s ORDER BY m.goal_id, m.id""",
-        """SELECT r.*, ag.name, na.name FROM referral r JOIN agency ag ON ag.id = r.agency_id
-            LEFT JOIN need_area na ON na.id = r.need_area_id
-            WHERE r.case_id = %(id)s ORDER BY r.id""",
-        """SELECT * FROM activity WHERE case_id = %(id)s ORDER BY occurred_on DESC""",
-        """SELECT f.*, ARRAY(SELECT ag.name FROM case_conference_agency x JOIN agency ag
-                             ON ag.id = x.agency_id WHERE x.case_conference_id = f.id)
-            FROM case_conference f WHERE f.case_id = %(id)s ORDER BY f.held_on DESC""",
-        """SELECT s.*, au.name FROM case_share s JOIN authority au ON au.id = s.authority_id
-            WHERE s.case_id = %(id)s ORDER BY s.granted_on DESC""",
-        """SELECT * FROM evaluation WHERE case_id = %(id)s LIMIT 1""",
-        """SELECT count(done_at), count(*), count(*) FILTER (WHERE required AND done_at IS NULL)
-            FROM case_checklist_item WHERE case_id = %(id)s""",
-        """SELECT id, name FROM need_area WHERE active ORDER BY position""",
-        """SELECT id, name FROM closure_reason WHERE active ORDER BY position""",
-        _history("case"),
-    ]
-    return Floor([(sql, params) for sql in statements], kind="case file")
-
-
-def client_details_floor(facts: Facts, params: dict) -> Floor:
-    params = {**params, "id": facts.big_client}
-    statements = [
-        f"""SELECT cl.*, rs.name, tg.name, m.name FROM client cl
-            LEFT JOIN residence_status rs ON rs.id = cl.residence_status_id
-            LEFT JOIN target_group tg ON tg.id = cl.target_group_id
-            LEFT JOIN municipality m ON m.id = cl.municipality_id
-            WHERE cl.id = %(id)s
-              AND (cl.authority_id = %(a)s OR cl.id = ANY({SHARED_CLIENTS}))""",
-        _audit_read("client", "client.details_view"),
-        """SELECT k.*,
-                  ARRAY(SELECT au.name FROM consent_authority x JOIN authority au
-                        ON au.id = x.authority_id WHERE x.consent_id = k.id),
-                  ARRAY(SELECT ag.name FROM consent_agency x JOIN agency ag
-                        ON ag.id = x.agency_id WHERE x.consent_id = k.id)
-            FROM consent k WHERE k.client_id = %(id)s AND k.authority_id = %(a)s
-            ORDER BY k.given_on DESC""",
-        _history("client"),
-    ]
-    return Floor([(sql, params) for sql in statements], kind="client")
-
 
 # -- the pages -------------------------------------------------------------------------------------
 
@@ -554,6 +98,9 @@ class Page:
     user: str = TEAM_LEAD
     floor: Floor | None = None
     server: str = "cache on"
+    # A list search is posted and kept in the session, never put in the URL (README,
+    # "No personal data in URLs"): the page is timed with this term searched.
+    search: str | None = None
 
 
 def pages(facts: Facts, filter_args: dict[str, str]) -> list[Page]:
@@ -599,7 +146,8 @@ def pages(facts: Facts, filter_args: dict[str, str]) -> list[Page]:
         ),
         Page(
             f"case list, search {SEARCH}",
-            f"/admin/case/?search={SEARCH}",
+            "/admin/case/",
+            search=SEARCH,
             floor=case_list_floor(
                 facts,
                 params,
@@ -616,7 +164,8 @@ def pages(facts: Facts, filter_args: dict[str, str]) -> list[Page]:
         Page("client list", "/admin/client/", floor=client_list_floor(facts, params)),
         Page(
             f"client list, search {SEARCH}",
-            f"/admin/client/?search={SEARCH}",
+            "/admin/client/",
+            search=SEARCH,
             floor=client_list_floor(facts, params, client_search, search=True),
         ),
         Page("referral list", "/admin/referral/", floor=referral_list_floor(facts, params)),
@@ -654,263 +203,15 @@ EXPORTS = (
 )
 
 
-# -- HTTP against gunicorn -------------------------------------------------------------------------
-
-
-class Browser:
-    """A cookie-keeping HTTP client for one user; one connection per request, as gunicorn's
-    sync workers close it after each response."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        finally:
-            connection.close()
-        elapsed = (time.perf_counter() - started) * 1000
-        for raw in response.headers.get_all("Set-Cookie") or ():
-            for name, morsel in SimpleCookie(raw).items():
-                if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response.status, response.headers, data, elapsed
-
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def login(self, email: str) -> None:
-        status, _headers, data, _ms = self.get("/login")
-        assert status == 200, f"GET /login answered {status}"
-        html = data.decode()
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-            r'value="([^"]+)"[^>]*name="csrf_token"', html
-        )
-        assert match, "no CSRF token on /login"
-        form = {"email": email, "password": PASSWORD, "csrf_token": match.group(1)}
-        status, headers, _data, _ms = self.request("POST", "/login", form)
-        location = headers.get("Location", "")
-        if status != 302 or "/login" in location:
-            raise RuntimeError(f"login of {email} failed: {status} {location}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn with two workers on one region's database."""
-
-    def __init__(self, url: str, label: str, log_dir: Path, cache_off: bool = False):
-        self.label = label
-        self.port = free_port()
-        self.log = log_dir / f"gunicorn-{label.replace(' ', '-')}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "LOTSE_ENV": "development",
-            "SECRET_KEY": "bench",
-            "LOTSE_STATEMENT_COUNT_HEADER": "1",
-            "LOTSE_LOGIN_RATE_LIMIT": "1000 per minute",
-        }
-        target = "app:create_app()"
-        if cache_off:
-            env["LOTSE_STATISTICS_CACHE_SECONDS"] = "0"
-            # config.py does not read LOTSE_STATISTICS_CACHE_SECONDS from the environment
-            # (yet); the factory's test_config sets it all the same.
-            target = 'app:create_app({"LOTSE_STATISTICS_CACHE_SECONDS": 0})'
-        command = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "--timeout",
-            "600",
-            target,
-        ]
-        self.log_file = self.log.open("w")
-        self.process = subprocess.Popen(  # noqa: S603 (a fixed command line)
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self) -> None:
-        for _ in range(300):  # up to 60 s
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn ({self.label}) exited; see {self.log}")
-            try:
-                status, *_ = Browser(self.port).get("/login")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn ({self.label}) did not answer; see {self.log}")
-
-    def workers(self) -> list[int]:
-        pid = self.process.pid
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            return [int(c) for c in children]
-        except OSError:
-            found = []
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    try:
-                        stat = (entry / "stat").read_text()
-                    except OSError:
-                        continue
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry.name))
-            return found
-
-    def memory(self) -> list[tuple[int, int, int]]:
-        """(pid, VmRSS, VmHWM) in MiB of each worker."""
-        result = []
-        for pid in sorted(self.workers()):
-            status = Path(f"/proc/{pid}/status").read_text()
-            values = dict(
-                line.split(":", 1) for line in status.splitlines() if line.startswith("Vm")
-            )
-            rss = int(values["VmRSS"].split()[0]) // 1024
-            hwm = int(values["VmHWM"].split()[0]) // 1024
-            result.append((pid, rss, hwm))
-        return result
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
-            except ProcessLookupError:
-                pass
-        self.log_file.close()
-
-
-# -- timing ----------------------------------------------------------------------------------------
-
-
-def export_rows(path: str, data: bytes) -> int:
-    """The data rows of a CSV or xlsx export (without the header row)."""
-    if path.rstrip("/").endswith("xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(data), read_only=True).active
-        return sum(1 for _row in sheet.iter_rows()) - 1
-    return data.decode("utf-8-sig").count("\r\n") - 1
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-@dataclass
-class Timing:
-    p50: float
-    p95: float
-    statements: str = ""
-
-
-# The dashboard says so while the totals across authorities are computed in the background.
-PENDING = "Die Summen werden gerade berechnet"
-
-
-def time_page(browser: Browser, path: str, requests: int, log: Path) -> Timing:
-    def fetch():
-        status, headers, data, elapsed = browser.get(path)
-        if status != 200:
-            where = headers.get("Location", "")
-            raise RuntimeError(f"{path} answered {status} {where}; see {log}")
-        return headers.get("X-Lotse-Statements", "?"), elapsed, PENDING in data.decode()
-
-    def on_both_workers() -> bool:
-        """One request per worker, at the same time; True if either said "pending"."""
-        answers, errors = [], []
-
-        def one():
-            try:
-                answers.append(fetch()[2])
-            except Exception as exc:  # noqa: BLE001 (re-raised below)
-                errors.append(exc)
-
-        threads = [threading.Thread(target=one) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return any(answers)
-
-    # Warm-up: both workers serve the page (and fill their figures caches) before the timed
-    # requests; a page whose totals are still being computed in the background is asked
-    # again, once a second, until both workers have them (at most two minutes).
-    for _ in range(120):
-        if not on_both_workers():
-            break
-        time.sleep(1)
-    times, counts = [], []
-    for _ in range(requests):
-        count, elapsed, _pending = fetch()
-        times.append(elapsed)
-        counts.append(count)
-    distinct = sorted(set(counts), key=lambda c: int(c) if c.isdigit() else 0)
-    shown = distinct[0] if len(distinct) == 1 else f"{distinct[0]}–{distinct[-1]}"
-    return Timing(statistics.median(times), percentile(times, 0.95), shown)
-
-
-def run_floor(connection, floor: Floor):
-    results = []
-    with connection.cursor() as cursor:
-        for sql, params in floor.statements:
-            cursor.execute(sql, params)
-            results.append(cursor.fetchall() if cursor.description else None)
-    connection.commit()
-    return results
-
-
-def time_floor(connection, floor: Floor, requests: int) -> tuple[Timing, list]:
-    results = run_floor(connection, floor)  # warm-up
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        results = run_floor(connection, floor)
-        times.append((time.perf_counter() - started) * 1000)
-    return Timing(statistics.median(times), percentile(times, 0.95)), results
-
-
 # -- in-process: the view's own answer, and the plan of its count ----------------------------------
 
 
-def view_answer(app, facts: Facts, path: str):
+def view_answer(app, facts: Facts, path: str, search: str | None = None):
     """(count, sort keys) the list view computes for the team lead, in-process."""
+    from flask import session
     from flask_login import login_user
 
+    from admin_views.lists import SEARCH_SESSION_KEY
     from models import User, db
     from models.scoping import bind_request_scope, unscoped
 
@@ -922,6 +223,8 @@ def view_answer(app, facts: Facts, path: str):
             user = db.session.get(User, facts.lead_id)
         login_user(user)
         bind_request_scope(user)
+        if search:
+            session[SEARCH_SESSION_KEY] = [[endpoint, search]]
         args = view._get_list_extra_args()
         column = view._get_column_by_idx(args.sort)
         count, rows = view.get_list(
@@ -949,7 +252,7 @@ def app_answer(app, facts: Facts, page: Page):
 
     kind = page.floor.kind
     if kind == "list":
-        return view_answer(app, facts, page.path)
+        return view_answer(app, facts, page.path, page.search)
     with app.app_context():
         with unscoped("benchmark: load the user"):
             user = db.session.scalars(select(User).where(User.email == page.user)).one()
@@ -1174,10 +477,12 @@ def bench_region(spec: RegionSpec, url: str, args, log_dir: Path, last: bool) ->
         ]
         with psycopg.connect(floor_db, options="-c jit=off") as connection:
             for page in chosen:
-                server = servers[page.server]
-                timing = time_page(
-                    browsers[page.server, page.user], page.path, args.requests, server.log
-                )
+                server, browser = servers[page.server], browsers[page.server, page.user]
+                if page.search:
+                    browser.search(page.path, page.search)
+                timing = time_page(browser, page.path, args.requests, server.log)
+                if page.search:
+                    browser.search(page.path, "")
                 floor, mark = None, ""
                 if page.floor is not None:
                     floor, results = time_floor(connection, page.floor, args.requests)
