@@ -5,17 +5,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LOTSE_ENV", "development")
-
-
-from bench.list_region import PAGE_SIZE, Facts  # noqa: E402
+# Imported by bench/lists.py, which puts the project on sys.path first.
+from bench.list_region import PAGE_SIZE, Facts
 
 # -- the floors: the best SQL for each page's answer -----------------------------------------------
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from argparse import Namespace
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LOTSE_ENV", "development")
+# Imported by bench/lists.py, which puts the project on sys.path first.
+from sqlalchemy import create_engine, text
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from bench.region import (  # noqa: E402
+from bench.region import (
     CASEWORKER,
     TEAM_LEAD,
     generate,

@@ -12,7 +12,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -20,15 +19,11 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+# Imported by bench/lists.py, which puts the project on sys.path first.
+from bench.list_floors import Floor
+from bench.region import PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LOTSE_ENV", "development")
-
-
-from bench.list_floors import Floor  # noqa: E402
-from bench.region import (  # noqa: E402
-    PASSWORD,
-)
 
 # -- HTTP against gunicorn -------------------------------------------------------------------------
 
