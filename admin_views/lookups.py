@@ -4,7 +4,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import lazy_gettext as _l
 
 from models import User, db
-from services.assignment import ASSIGNABLE_ROLES
+from services.assignment import works_cases
 
 
 def lookup(*fields, placeholder):
@@ -26,12 +26,7 @@ class StaffLoader(QueryAjaxModelLoader):
     """Active caseworkers and team leads; the authority rule limits them to colleagues."""
 
     def get_query(self):
-        return (
-            super()
-            .get_query()
-            .filter(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
-            .order_by(User.display_name)
-        )
+        return super().get_query().filter(works_cases()).order_by(User.display_name)
 
 
 def staff_loader(name: str = "caseworker") -> StaffLoader:

@@ -10,7 +10,7 @@ assignment of the case list and the tests use these functions; a view only turns
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from models import Case, User, db
 from models.scoping import owned_by
@@ -28,6 +28,11 @@ class AssignmentRefused(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+def works_cases():
+    """The SQL condition of an account that may be given a case (before the authority)."""
+    return and_(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
 
 
 def is_assignable(assignee: User, authority_id: int) -> bool:
@@ -53,8 +58,7 @@ def assignable_staff(authority_id: int) -> list[User]:
         select(User)
         .where(
             User.authority_id == authority_id,
-            User.active.is_(True),
-            User.role.in_(ASSIGNABLE_ROLES),
+            works_cases(),
         )
         .order_by(User.display_name)
     ).all()

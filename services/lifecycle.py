@@ -27,6 +27,8 @@ from models import (
 )
 from models.choices import CASE_STATUS
 
+from .due import CLOSED_STATUSES
+
 
 class TransitionRefused(ValueError):
     """A transition whose conditions do not hold; ``reasons`` are German sentences."""
@@ -220,7 +222,7 @@ def transition(
         raise TransitionRefused(missing)
 
     today = on or date.today()
-    if target in ("closed", "declined"):
+    if target in CLOSED_STATUSES:
         case.closure_reason = reason
         case.closed_on = today
         if note:

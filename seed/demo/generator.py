@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from models import User, db
 from models.types import LOCAL_TZ
+from services.due import CLOSED_STATUSES
 
 from ..bulk import Batch, BulkLoadError, ahead_mode, load
 from . import texts
@@ -297,7 +298,7 @@ class DemoGenerator(ClientParts, CaseworkParts):
 
         if evaluated_on is not None:
             self._evaluation(case, goals, activities, evaluated_on, closure_code, r)
-        if state in ("closed", "declined"):
+        if state in CLOSED_STATUSES:
             code = closure_code if state == "closed" else "no_case_management_need"
             case.closed_on = row["closed_on"] = closed_on
             row["closure_reason_id"] = refs.closure_reasons.get(code) or next(
