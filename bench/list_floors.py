@@ -42,15 +42,23 @@ def _count(own: str, shared: str, limit: int | None) -> str:
 
 
 def _own_and_shared_floor(
-    params: dict, limit: int | None, source: str, shared_ids: str, condition: str, sql: dict
+    params: dict,
+    limit: int | None,
+    source: str,
+    shared_ids: str,
+    condition: str,
+    sql: dict,
+    shared: tuple[str, str] | None = None,
 ) -> Floor:
     """A list page of the own authority's rows of ``source`` (aliased ``c``) and those
     shared with it: the count, and the page's rows as ``sql["rows"]`` selects them from
-    ``{page}``, the page's ``sql["columns"]`` in ``sql["order"]``."""
+    ``{page}``, the page's ``sql["columns"]`` in ``sql["order"]``. ``shared`` is another
+    (source, condition) for the shared rows, where a few rows are better joined."""
+    shared_source, shared_condition = shared or (source, condition)
     own = f"FROM {source} WHERE c.authority_id = %(a)s AND ({condition})"
     shared = (
-        f"FROM {source} WHERE c.id = ANY({shared_ids}) AND c.authority_id <> %(a)s "
-        f"AND ({condition})"
+        f"FROM {shared_source} WHERE c.id = ANY({shared_ids}) AND c.authority_id <> %(a)s "
+        f"AND ({shared_condition})"
     )
     columns, order, page = sql["columns"], sql["order"], sql.get("page", 0)
     offset = f" OFFSET {page * PAGE_SIZE}" if page else ""
@@ -93,11 +101,25 @@ ORDER BY p.family_name""",
 
 
 def case_list_floor(
-    facts: Facts, params: dict, condition="TRUE", join="", page=0, search=False
+    facts: Facts, params: dict, condition="TRUE", page=0, search=False, shared=None
 ) -> Floor:
     limit = facts.search_limit if search else facts.list_limit
     sql = {**CASE_LIST, "page": page}
-    return _own_and_shared_floor(params, limit, f'"case" c {join}', SHARED, condition, sql)
+    return _own_and_shared_floor(params, limit, '"case" c', SHARED, condition, sql, shared)
+
+
+# A search of the case list: the case number, or the client's name or number. The own cases'
+# clients are the own authority's, found on its trigram indexes first; the few shared cases
+# are joined to their clients.
+CASE_SEARCH = (
+    "c.number ILIKE %(pattern)s OR c.client_id = ANY(ARRAY(SELECT cl.id FROM client cl "
+    "WHERE cl.authority_id = %(a)s AND (cl.family_name ILIKE %(pattern)s "
+    "OR cl.number ILIKE %(pattern)s)))"
+)
+CASE_SEARCH_SHARED = (
+    '"case" c JOIN client cl ON cl.id = c.client_id',
+    "c.number ILIKE %(pattern)s OR cl.family_name ILIKE %(pattern)s OR cl.number ILIKE %(pattern)s",
+)
 
 
 def client_list_floor(facts: Facts, params: dict, condition="TRUE", search=False) -> Floor:

@@ -216,6 +216,8 @@ class Facts:
     largest: int
     big_case: int
     big_client: int
+    named: int = 0  # clients named like SEARCH in the largest authority
+    named_region: int = 0  # … and in the region
 
 
 def read_facts(app, big_case: int, big_client: int) -> Facts:
@@ -231,6 +233,9 @@ def read_facts(app, big_case: int, big_client: int) -> Facts:
         largest = db.session.execute(
             text('SELECT count(*) FROM "case" WHERE authority_id = :a'), {"a": lead.authority_id}
         ).scalar()
+        named = text("SELECT count(*) FILTER (WHERE authority_id = :a), count(*) FROM client "
+                     "WHERE family_name ILIKE :p")  # fmt: skip
+        named = db.session.execute(named, {"a": lead.authority_id, "p": f"%{SEARCH}%"}).one()
         return Facts(
             authority_id=lead.authority_id,
             lead_id=lead.id,
@@ -244,4 +249,6 @@ def read_facts(app, big_case: int, big_client: int) -> Facts:
             largest=largest,
             big_case=big_case,
             big_client=big_client,
+            named=named[0],
+            named_region=named[1],
         )

@@ -53,6 +53,8 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.list_floors import (  # noqa: E402
+    CASE_SEARCH,
+    CASE_SEARCH_SHARED,
     Floor,
     case_file_floor,
     case_list_floor,
@@ -123,10 +125,6 @@ def pages(facts: Facts, filter_args: dict[str, str]) -> list[Page]:
         'c.caseworker_id = ANY(ARRAY(SELECT id FROM "user" '
         "WHERE authority_id = %(a)s AND display_name = %(name)s))"
     )
-    case_search = (
-        "c.number ILIKE %(pattern)s OR cl.family_name ILIKE %(pattern)s "
-        "OR cl.number ILIKE %(pattern)s"
-    )
     client_search = (
         "c.number ILIKE %(pattern)s OR c.family_name ILIKE %(pattern)s "
         "OR c.given_names ILIKE %(pattern)s"
@@ -149,11 +147,7 @@ def pages(facts: Facts, filter_args: dict[str, str]) -> list[Page]:
             "/admin/case/",
             search=SEARCH,
             floor=case_list_floor(
-                facts,
-                params,
-                case_search,
-                join="JOIN client cl ON cl.id = c.client_id",
-                search=True,
+                facts, params, CASE_SEARCH, search=True, shared=CASE_SEARCH_SHARED
             ),
         ),
         Page(
@@ -376,6 +370,10 @@ def print_table(result: RegionResult, requests: int) -> None:
         f"\nRegion {result.spec.name}: {facts.cases:,} cases, largest authority "
         f"{facts.largest:,} (database {result.spec.database}); {requests} requests per page "
         "after a warm-up request per worker; ms"
+    )
+    print(
+        f"  clients named {SEARCH}: {facts.named:,} in the largest authority, "
+        f"{facts.named_region:,} in the region"
     )
     print(
         f"  {'page':<32} {'p50':>6} {'p95':>6} {'stmts':>5} {'floor p50':>9} "

@@ -63,8 +63,35 @@ LESSONS = (
     "Die Kita-Platzvergabe braucht einen festen Ansprechpartner im Jugendamt.",
     "Fallkonferenzen mit Schule und Jugendamt haben Doppelarbeit vermieden.",
 )
-FAMILY_NAMES = ("Haddad", "Yilmaz", "Kowalski", "Popescu", "Nowak", "Ahmadi", "Petrenko")
 GIVEN_NAMES = ("Amira", "Omar", "Olena", "Mehmet", "Anna", "Yusuf", "Maria", "Ali")
+# Family names: the seven of the tests' and demo's world first, then Faker's family names of
+# a dozen countries in Latin script, drawn with a Zipf-Mandelbrot weight 1 / (rank + 50), as
+# family names are distributed: the most frequent (Kowalski) is about one client in 200, as
+# "Müller" is about one German in 300, and most names are rare.
+FIRST_FAMILY_NAMES = ("Kowalski", "Yilmaz", "Haddad", "Popescu", "Nowak", "Ahmadi", "Petrenko")
+NAME_LOCALES = ("de_DE", "tr_TR", "ro_RO", "hr_HR", "cs_CZ", "hu_HU", "sk_SK", "sl_SI", "lt_LT",
+                "lv_LV", "az_AZ")  # fmt: skip
+NAME_RANK_SHIFT = 50
+
+
+def family_names() -> tuple[tuple[str, ...], list[float]]:
+    """The family names and their cumulative weights, the same for every run."""
+    import importlib
+
+    pool: set[str] = set()
+    for locale in NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("last_names", "last_names_male", "last_names_female"):
+            names = getattr(provider, attribute, ())
+            pool.update(names.keys() if isinstance(names, dict) else names)
+    rest = sorted(pool - set(FIRST_FAMILY_NAMES))
+    random.Random(20261203).shuffle(rest)
+    names = (*FIRST_FAMILY_NAMES, *rest)
+    total, cumulative = 0.0, []
+    for rank in range(1, len(names) + 1):
+        total += 1 / (rank + NAME_RANK_SHIFT)
+        cumulative.append(total)
+    return names, cumulative
 
 
 # -- COPY ------------------------------------------------------------------------------------
@@ -193,6 +220,7 @@ class Region:
         self.today = today
         self.ref = reference
         self.t = tables()
+        self.family_names, self.family_weights = family_names()
 
     def days_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
@@ -223,7 +251,7 @@ class Region:
         t["client"].add(
             client_id,
             f"{authority.prefix}-{opened.year}-{authority.client_seq:06d}",
-            rng.choice(FAMILY_NAMES),
+            rng.choices(self.family_names, cum_weights=self.family_weights)[0],
             rng.choice(GIVEN_NAMES),
             date(rng.randint(1960, 2008), rng.randint(1, 12), rng.randint(1, 28)),
             rng.choice(("female", "male")),
