@@ -30,7 +30,7 @@ from models.auditing import record
 from models.scoping import visible_count, visible_page
 from models.sql import one_of
 
-from .rendering import row_url
+from .rendering import row_url, static_url
 
 # The search terms of the lists, per view endpoint, live in the session, never in a URL:
 # a searched family name would otherwise land in browser histories and proxy logs
@@ -151,6 +151,8 @@ class ListMixin:
 
     def get_url(self, endpoint, **kwargs):
         # A list page links every row; the URL is built once and each row's id put in.
+        if endpoint == "admin.static":
+            return static_url(super().get_url, endpoint, **kwargs)
         return row_url(super().get_url, endpoint, **kwargs)
 
     # -- search by POST: the term is kept in the session and reaches no URL ------------------

@@ -2,7 +2,8 @@
 
 The menu depends only on the role, the language and the current view, so it is rendered
 once per combination and process. Row links (details, edit) differ only in the row id, so
-their URL is built once per page and the id put in. Both are measured by ``bench/lists.py``.
+their URL is built once per page and the id put in; the URLs of static files are built once
+per process. All are measured by ``bench/lists.py``.
 """
 
 from collections import OrderedDict
@@ -42,11 +43,28 @@ def cached_menu(render, admin_view) -> Markup:
     return html
 
 
+_STATIC_CACHE_SIZE = 256
+_static_urls: dict[tuple, str] = {}
+
+
+def static_url(build, endpoint: str, **kwargs) -> str:
+    """``build(endpoint, **kwargs)`` for a static file: the same for every request of the
+    same script root, so built once per process."""
+    key = (endpoint, request.script_root, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+    url = _static_urls.get(key)
+    if url is None:
+        url = build(endpoint, **kwargs)
+        if len(_static_urls) < _STATIC_CACHE_SIZE:
+            _static_urls[key] = url
+    return url
+
+
 def row_url(build, endpoint: str, **kwargs) -> str:
     """``build(endpoint, **kwargs)`` for a row id ``kwargs["id"]``, from a URL built once
     per request for the other arguments."""
     row_id = kwargs.get("id")
-    if type(row_id) is not int:
+    # Flask-Admin passes the primary key as ``int`` or, from its list template, as ``str``.
+    if not (type(row_id) is int or (type(row_id) is str and row_id.isascii() and row_id.isdigit())):
         return build(endpoint, **kwargs)
     key = (endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))
     cache = g.setdefault("lotse_row_urls", {})
