@@ -3,8 +3,9 @@
 For each region (default: 10,000, 100,000 and 1,000,000 cases, the largest authority
 holding 5 % of them) it serves Lotse with gunicorn (2 workers) on that database, logs in
 over HTTP as the team lead of the largest authority (and its caseworker for "my
-follow-ups"), and requests each page once per worker to warm up (the dashboard until both
-workers have their figures), then ``--requests`` times more, one after another. Per page
+follow-ups"), and requests each page eight times per worker to warm up (the dashboard until
+both workers have their figures; the floor runs as often on its connection), then
+``--requests`` times more, one after another. Per page
 it prints p50 and p95 of the wall time and the SQL statements of a request (the
 ``X-Lotse-Statements`` header, ``services/diagnostics.py``). Beside them, the floor: the
 best SQL one can write for the same answer (the same rows and columns of the page, in the
@@ -75,6 +76,7 @@ from bench.list_region import (  # noqa: E402
     read_facts,
 )
 from bench.list_server import (  # noqa: E402
+    WARM_UP,
     Browser,
     Server,
     Timing,
@@ -369,7 +371,7 @@ def print_table(result: RegionResult, requests: int) -> None:
     print(
         f"\nRegion {result.spec.name}: {facts.cases:,} cases, largest authority "
         f"{facts.largest:,} (database {result.spec.database}); {requests} requests per page "
-        "after a warm-up request per worker; ms"
+        f"after {WARM_UP} warm-up requests per worker; ms"
     )
     print(
         f"  clients named {SEARCH}: {facts.named:,} in the largest authority, "
