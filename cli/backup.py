@@ -19,12 +19,15 @@ from .common import fail
 @with_appcontext
 def backup_command(file):
     """Die Datenbank in eine Datei sichern (PostgreSQL: pg_dump, SQLite: Online-Backup)."""
-    with unscoped("database backup (flask db backup)"):
+
+    def recorded():
         # A backup is an export of everything: recorded first, so it is in the backup too.
-        record("export", None, None, {"kind": "backup"})
-        db.session.commit()
+        with unscoped("database backup (flask db backup)"):
+            record("export", None, None, {"kind": "backup"})
+            db.session.commit()
+
     try:
-        size = backup(file)
+        size = backup(file, on_start=recorded)
     except BackupError as exc:
         fail(str(exc))
     click.echo(f"Datenbank nach {file} gesichert ({size:,} Bytes).".replace(",", "."))

@@ -21,7 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import URL, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from models import db
 
@@ -50,7 +51,14 @@ def libpq_target(url) -> tuple[str, dict]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    plain = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return plain.render_as_string(hide_password=False), env
 
 
@@ -103,11 +111,23 @@ def _sync_and_rename(temporary: Path, target: Path) -> None:
         os.close(directory)
 
 
-def backup(target: Path) -> int:
-    """Write a backup of the configured database to ``target``; returns its size in bytes."""
+def backup(target: Path, on_start=None) -> int:
+    """Write a backup of the configured database to ``target``; returns its size in bytes.
+
+    ``on_start`` is called once the target and the database have been checked, before the
+    snapshot is taken (the command records the backup in the trail there)."""
     url = db.engine.url
     dialect = _dialect(url)
     target = _writable_target(target)
+    if dialect == "sqlite" and not _sqlite_path(url).is_file():
+        raise BackupError(f"die Datenbankdatei {_sqlite_path(url)} existiert nicht")
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        raise BackupError("die Datenbank ist nicht erreichbar") from exc
+    if on_start is not None:
+        on_start()
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
@@ -133,8 +153,6 @@ def backup(target: Path) -> int:
 
 
 def _sqlite_backup(source: Path, temporary: Path) -> None:
-    if not source.is_file():
-        raise BackupError(f"die Datenbankdatei {source} existiert nicht")
     source_conn = sqlite3.connect(source, timeout=30)
     try:
         target_conn = sqlite3.connect(temporary)
@@ -183,8 +201,12 @@ def _check_kind(magic: bytes, dialect: str, source: Path) -> None:
 
 
 def _ensure_empty() -> None:
-    tables = inspect(db.engine).get_table_names()
-    db.engine.dispose()
+    try:
+        tables = inspect(db.engine).get_table_names()
+    except OperationalError as exc:
+        raise BackupError("die Zieldatenbank ist nicht erreichbar") from exc
+    finally:
+        db.engine.dispose()
     if tables:
         raise BackupError(
             f"die Zieldatenbank ist nicht leer ({len(tables)} Tabellen); "
