@@ -31,7 +31,8 @@ def verify_command():
             cleared = (
                 f", davon {report.cleared} durch die Löschfrist bereinigt" if report.cleared else ""
             )
-            click.echo(f"{report.name}: OK ({report.rows} Einträge{cleared}).")
+            head = f", letzter Hash {report.last_hash[:16]}" if report.last_hash else ""
+            click.echo(f"{report.name}: OK ({report.rows} Einträge{cleared}{head}).")
         else:
             broken = report.broken
             where = (

@@ -274,6 +274,6 @@ def test_the_migration_chains_the_rows_recorded_before_it(app, database_url, tmp
         assert seqs == [1, 2, 3, 4, 5, 6]
         result = _verify(fresh)
         assert result.exit_code == 0, result.output
-        assert "System (ohne Behörde): OK (6 Einträge)" in result.output
+        assert "System (ohne Behörde): OK (6 Einträge, letzter Hash " in result.output
         with fresh.app_context():
             db.engine.dispose()
