@@ -275,6 +275,8 @@ def _sqlite_restore(target: Path, source: Path) -> None:
         existed = target.exists()
         if existed:
             _ensure_empty()
+        elif not target.parent.is_dir():
+            raise BackupError(f"das Verzeichnis {target.parent} existiert nicht")
         target_conn = sqlite3.connect(target, timeout=30)
         try:
             # One step, in one transaction of the target: all or nothing.

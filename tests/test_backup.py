@@ -206,3 +206,14 @@ def test_counting_helper_sees_every_client(app, world):
     with app.app_context(), unscoped("test check"):
         count = db.session.scalar(select(func.count()).select_from(Client))
     assert len(_all_rows(app)["client"]) == count > 0
+
+
+def test_a_truncated_backup_restores_nothing(app, world, runner, empty_target, tmp_path):
+    _seed(app, world)
+    backup = tmp_path / "lotse.backup"
+    assert runner.invoke(args=["db", "backup", str(backup)]).exit_code == 0
+    truncated = tmp_path / "abgebrochen.backup"
+    data = backup.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    result = empty_target.test_cli_runner().invoke(args=["db", "restore", str(truncated)])
+    _refused(result)  # and the fixture finds the target still empty
