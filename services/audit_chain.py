@@ -21,8 +21,10 @@ from models.audit_chain import SYSTEM_CHAIN, row_hash, sha256_hex
 from models.auditing import record
 
 BATCH = 5000
-# ``changes`` holds nothing (never had values, or the purge cleared them).
+# ``changes`` holds nothing (never had values, or the purge cleared them): SQL NULL, or the
+# JSON ``null`` that SQLAlchemy writes for None; and the digests such a row had when written.
 EMPTY_CHANGES = (None, "null")
+EMPTY_DIGESTS = (None, sha256_hex("null"))
 
 
 @dataclass
@@ -122,7 +124,7 @@ def verify() -> list[ChainReport]:
             continue
         report.rows += 1
         report.last_hash = row.row_hash
-        report.cleared += row.changes in EMPTY_CHANGES and row.changes_hash is not None
+        report.cleared += row.changes in EMPTY_CHANGES and row.changes_hash not in EMPTY_DIGESTS
         last_row[chain] = row
     for chain in heads.keys() - reports.keys():
         reports[chain] = ChainReport(chain, names.get(chain, f"Behörde {chain}"))

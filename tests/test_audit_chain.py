@@ -1,5 +1,6 @@
 """The hash chain of the audit trail and ``flask audit verify`` (docs/design.md §8)."""
 
+import re
 import threading
 
 import pytest
@@ -89,6 +90,7 @@ def test_verify_reports_every_chain_in_order_and_is_itself_recorded(app, world, 
     assert "Kreis Lippe – Ausländerbehörde: OK" in result.output
     assert "Stadt Detmold – Ausländerbehörde: OK" in result.output
     assert "System (ohne Behörde): OK" in result.output
+    assert "bereinigt" not in result.output  # no row lost its changes
     with app.app_context(), unscoped("test check"):
         last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (last.action, last.object_type) == ("read", "audit_event")
@@ -166,10 +168,14 @@ def test_the_retention_purge_clears_changes_and_the_chain_stays_verifiable(app, 
         case.closed_on = LONG_AGO
         case.closure_reason_id = world.moved_away
         db.session.commit()
-    assert runner.invoke(args=["privacy", "purge"]).exit_code == 0
+    purged = runner.invoke(args=["privacy", "purge"])
+    assert purged.exit_code == 0, purged.output
+    scrubbed = int(re.search(r"(\d+) Protokolleinträge bereinigt", purged.output).group(1))
+    assert scrubbed > 0
     result = _verify(app)
     assert result.exit_code == 0, result.output
-    assert "durch die Löschfrist bereinigt" in result.output
+    line = next(li for li in result.output.splitlines() if li.startswith("Kreis Lippe"))
+    assert f"davon {scrubbed} durch die Löschfrist bereinigt" in line
 
 
 def test_on_postgres_nobody_rewrites_the_chain_not_even_under_the_purge_setting(app, trail):
