@@ -1,6 +1,6 @@
 """The domain model of docs/design.md §2, one module per aggregate."""
 
-from .audit import AuditEvent, NumberSequence
+from .audit import AuditChainHead, AuditEvent, NumberSequence
 from .case import (
     FINAL_GOAL_STATUSES,
     OPEN_STATUSES,
@@ -57,6 +57,7 @@ __all__ = [
     "AccessRoute",
     "Activity",
     "Agency",
+    "AuditChainHead",
     "AuditEvent",
     "Authority",
     "Case",

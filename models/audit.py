@@ -20,6 +20,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_event_authority_at", "authority_id", "at"),
         Index("ix_audit_event_object", "object_type", "object_id"),
+        Index("ix_audit_event_chain", "authority_id", "chain_seq"),
         choice_check("action", AUDIT_ACTION),
     )
 
@@ -32,12 +33,30 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None] = mapped_column(Integer)
     changes: Mapped[dict | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    # The hash chain (models/audit_chain.py): set by the database as the row is inserted.
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    changes_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship()
     authority: Mapped[Authority | None] = relationship()
 
     def __str__(self) -> str:
         return f"{datetime_label(self.at)} {AUDIT_ACTION.label(self.action)}"
+
+
+class AuditChainHead(db.Model):
+    """The last row of each audit chain (one per authority, ``chain`` 0 for rows without
+    one). Written only by the insert trigger on ``audit_event``, which locks the row, so
+    that two transactions recording events of one authority extend the chain one after
+    the other instead of forking it."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class NumberSequence(db.Model):

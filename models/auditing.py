@@ -17,7 +17,7 @@ from sqlalchemy import event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from .audit import AuditEvent, NumberSequence
+from .audit import AuditChainHead, AuditEvent, NumberSequence
 from .case import CaseShare
 from .db import db
 from .scoping import current_scope
@@ -37,7 +37,7 @@ NOT_RECORDED = frozenset(
         "locked_until",
     }
 )
-UNAUDITED = (AuditEvent, NumberSequence)
+UNAUDITED = (AuditEvent, AuditChainHead, NumberSequence)
 
 
 def _plain(value):

@@ -28,8 +28,11 @@ COMMANDS = {
         "export": ["client_number", "--out"],
         "purge": ["--dry-run"],
     },
+    "audit": {
+        "verify": [],
+    },
 }
-TOPICS = {"seed": "cli.seed", "users": "cli.users", "privacy": "cli.privacy"}
+TOPICS = {"seed": "cli.seed", "users": "cli.users", "privacy": "cli.privacy", "audit": "cli.audit"}
 
 
 def _parameters(command: click.Command) -> list[str]:
