@@ -11,6 +11,7 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
@@ -80,6 +81,8 @@ def pending_user() -> User | None:
 
 
 def _back_to_login(message: str | None = None):
+    if current_user.is_authenticated:  # logged in already: nothing pending to complete
+        return redirect(url_for("admin.index"))
     session.clear()
     if message:
         flash(message, "error")
