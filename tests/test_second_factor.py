@@ -366,3 +366,35 @@ def test_each_role_sees_only_its_own_factor(app, world, login_as, role):
             other.totp_secret,
             other.totp_enrolled_at,
         )
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def test_the_role_table_says_who_needs_the_factor_always():
+    from admin_views.permissions import PERMISSIONS
+    from admin_views.permissions import SECOND_FACTOR_ALWAYS as always
+
+    assert always == {"team_lead", "it_admin"}
+    assert always.issubset(PERMISSIONS)
+
+
+def test_a_secret_is_unreadable_under_another_secret_key(database_url, app, world):
+    """A new SECRET_KEY cannot read the stored secrets: the code step refuses every code."""
+    rekeyed = make_app(database_url, SECRET_KEY="another-secret-key-for-this-test")
+    browser = rekeyed.test_client()
+    email = world.emails["caseworker"]
+    _password_step(browser, email)
+    response = browser.post("/login/code", data={"code": totp_code(app, email)})
+    assert WRONG_CODE in _text(response)
+    with rekeyed.app_context():
+        assert decrypt_secret(_user(rekeyed, email).totp_secret) is None
+
+
+def test_the_code_step_speaks_english_for_the_default_locale_en(database_url, app, world):
+    english = make_app(database_url, LOTSE_DEFAULT_LOCALE="en")
+    browser = english.test_client()
+    _password_step(browser, world.emails["caseworker"])
+    page = _text(browser.get("/login/code"))
+    assert "Second factor" in page
+    assert "Confirm" in page
