@@ -63,6 +63,10 @@ def make_app(database_url: str, **overrides):
         "LOTSE_ARGON2_TIME_COST": 1,
         "LOTSE_ARGON2_MEMORY_KIB": 8192,
         "SERVER_NAME": "lotse.test",
+        # The second factor as in production (the world's users are enrolled, factories.py).
+        "LOTSE_2FA_REQUIRED": True,
+        "LOTSE_2FA_GRACE_DAYS": 14,
+        "LOTSE_2FA_GRACE_FROM": None,
     }
     config.update(overrides)
     created = create_app(config)
