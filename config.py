@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 
@@ -18,6 +18,27 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _date(name: str) -> date | None:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {raw!r}") from exc
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -75,6 +96,11 @@ def load(app, test_config: dict | None = None) -> None:
         ),
         LOTSE_RATELIMIT_STORAGE_URI=os.environ.get("LOTSE_RATELIMIT_STORAGE_URI", "memory://"),
         LOTSE_PROXY_COUNT=_int("LOTSE_PROXY_COUNT", 0),
+        # The second factor (docs/design.md §9): on, every account must enrol once its grace
+        # period is over; team leads and IT staff always before anything else.
+        LOTSE_2FA_REQUIRED=_flag("LOTSE_2FA_REQUIRED", True),
+        LOTSE_2FA_GRACE_DAYS=_int("LOTSE_2FA_GRACE_DAYS", 14),
+        LOTSE_2FA_GRACE_FROM=_date("LOTSE_2FA_GRACE_FROM"),
         LOTSE_ARGON2_TIME_COST=_int("LOTSE_ARGON2_TIME_COST", 3),
         LOTSE_ARGON2_MEMORY_KIB=_int("LOTSE_ARGON2_MEMORY_KIB", 65536),
         LOTSE_RETENTION_CASE_YEARS=_int("LOTSE_RETENTION_CASE_YEARS", 3),

@@ -24,6 +24,7 @@ class UserView(LotseModelView):
         "failed_logins",
         "locked_until",
         "last_login_at",
+        "totp_enrolled_at",
         "created_at",
         "updated_at",
     )

@@ -45,6 +45,7 @@ LABELS = {
     "failed_logins": _l("Fehlversuche"),
     "locked_until": _l("Gesperrt bis"),
     "last_login_at": _l("Letzte Anmeldung"),
+    "totp_enrolled_at": _l("Zweiter Faktor eingerichtet am"),
     # clients
     "client": _l("Klient:in"),
     "number": _l("Nummer"),

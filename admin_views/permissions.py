@@ -88,6 +88,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
+# Roles that must have a second factor before they reach anything, with no grace period
+# (docs/design.md §9): they see a whole authority's cases, or every account.
+SECOND_FACTOR_ALWAYS: frozenset[str] = frozenset({"team_lead", "it_admin"})
+
+
+def second_factor_always(role: str) -> bool:
+    return role in SECOND_FACTOR_ALWAYS
+
+
 def operations(resource: str) -> frozenset[str]:
     """The operations the logged-in user's role may use on ``resource``; none if anonymous."""
     if not current_user.is_authenticated:

@@ -166,10 +166,11 @@ def build_case(app, parts: int = 10, activities: int = 50):
 
 
 def login(app, email: str):
+    from bench import second_factor
     from tests.factories import PASSWORD
 
     browser = app.test_client()
-    response = browser.post("/login", data={"email": email, "password": PASSWORD})
+    response = second_factor.login(app, browser, email, PASSWORD)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return browser
 

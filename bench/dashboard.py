@@ -51,8 +51,10 @@ from bench import region  # noqa: E402
 
 
 def login(app, email):
+    from bench import second_factor
+
     browser = app.test_client()
-    response = browser.post("/login", data={"email": email, "password": region.PASSWORD})
+    response = second_factor.login(app, browser, email, region.PASSWORD)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return browser
 

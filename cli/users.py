@@ -10,7 +10,14 @@ from sqlalchemy.orm import joinedload
 from models import User, db
 from models.choices import ROLE
 from models.scoping import unscoped
-from services.users import UserError, create_user, deactivate_user, reset_password, set_role
+from services.users import (
+    UserError,
+    create_user,
+    deactivate_user,
+    reset_password,
+    reset_second_factor,
+    set_role,
+)
 
 from .common import committed, fail
 
@@ -101,3 +108,16 @@ def set_role_command(email, role):
     with committed(UserError):
         user = set_role(email, role)
     click.echo(f"{user.email} hat jetzt die Rolle {ROLE.label(user.role)}.")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor_command(email):
+    """Den zweiten Faktor eines Kontos zurücksetzen (etwa bei verlorenem Telefon)."""
+    with committed(UserError):
+        user = reset_second_factor(email)
+    click.echo(
+        f"Zweiter Faktor für {user.email} zurückgesetzt; alle Sitzungen sind beendet. "
+        "Bei der nächsten Anmeldung wird er neu eingerichtet."
+    )

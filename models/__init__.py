@@ -31,7 +31,7 @@ from .reference import (
     TargetGroup,
 )
 from .steering import StructuralIssue
-from .user import User
+from .user import RecoveryCode, User
 
 # isort: split
 # The authority rule names the classes above as this package exports them.
@@ -78,6 +78,7 @@ __all__ = [
     "Need",
     "NeedArea",
     "NumberSequence",
+    "RecoveryCode",
     "Referral",
     "ResidenceStatus",
     "StructuralIssue",

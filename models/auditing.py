@@ -22,6 +22,7 @@ from .case import CaseShare
 from .db import db
 from .scoping import current_scope
 from .types import utcnow
+from .user import RecoveryCode
 
 # Columns whose values never enter the trail, and bookkeeping that says nothing new.
 NOT_RECORDED = frozenset(
@@ -35,9 +36,11 @@ NOT_RECORDED = frozenset(
         "last_login_at",
         "failed_logins",
         "locked_until",
+        "totp_last_step",  # moves with every code; the login event records the login
     }
 )
-UNAUDITED = (AuditEvent, AuditChainHead, NumberSequence)
+# Recovery codes are hashes; their enrolment and use have audit events of their own.
+UNAUDITED = (AuditEvent, AuditChainHead, NumberSequence, RecoveryCode)
 
 
 def _plain(value):

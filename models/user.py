@@ -1,4 +1,4 @@
-"""Users of the system and their passwords."""
+"""Users of the system, their passwords and their second factor (docs/design.md §9)."""
 
 import contextlib
 import secrets
@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .choices import LOCALE, ROLE, choice_check, choice_column
@@ -17,7 +17,7 @@ from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
 from .reference import Authority
 from .sql import reference_column
-from .types import UTCDateTime
+from .types import UTCDateTime, utcnow
 
 # argon2id; by default the library's RFC 9106 low-memory profile (t=3, 64 MiB, p=4).
 # LOTSE_ARGON2_TIME_COST and LOTSE_ARGON2_MEMORY_KIB tune it (the test suite uses a cheaper,
@@ -61,6 +61,12 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str] = choice_column(LOCALE, default="de", index=False)
+    # The second factor (TOTP, RFC 6238): the secret encrypted with a key derived from
+    # SECRET_KEY (services/second_factor.py); set but not yet enrolled while the enrolment
+    # waits for its first code. The last accepted time step refuses a code used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), info={"secret": True})
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     authority: Mapped[Authority] = relationship(foreign_keys=[authority_id])
 
@@ -94,6 +100,32 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
+
+
+def secret_hash(value: str) -> str:
+    """An argon2id hash of ``value`` (a recovery code), with the configured cost."""
+    return _hasher().hash(value)
+
+
+def secret_matches(hashed: str, value: str) -> bool:
+    try:
+        return _hasher().verify(hashed, value)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class RecoveryCode(db.Model):
+    """One of a user's one-time recovery codes, kept only as an argon2id hash."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255), nullable=False, info={"secret": True})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def dummy_password_check(password: str) -> None:

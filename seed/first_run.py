@@ -142,4 +142,9 @@ def first_run(
         )
     else:
         echo(f"Die Zugänge stehen auch in {credentials} (nur für Sie lesbar).")
+    echo(
+        "Bei der ersten Anmeldung wird ein zweiter Faktor eingerichtet: den angezeigten "
+        "QR-Code mit einer Authenticator-App scannen (Teamleitung und IT-Administration sofort, "
+        "die anderen Rollen innerhalb der Übergangsfrist)."
+    )
     return True

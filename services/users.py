@@ -10,6 +10,7 @@ from models import Authority, User, db
 from models.choices import LOCALE, ROLE
 
 from .passwords import password_problem
+from .second_factor import reset as reset_factor
 
 
 class UserError(ValueError):
@@ -139,4 +140,13 @@ def deactivate_user(email: str) -> User:
     user = find_user(email)
     user.active = False
     account_changed(user, role_changed=False)  # ends every session of this user at once
+    return user
+
+
+def reset_second_factor(email: str) -> User:
+    """IT staff clear a user's second factor (a lost phone): the secret, the recovery codes
+    and every session go; the user enrols again at the next login. The change of the
+    account is audited like any other (``totp_enrolled_at`` → none)."""
+    user = find_user(email)
+    reset_factor(user)
     return user

@@ -161,10 +161,31 @@ def serve(database_url: str):
 
     server_app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
     with LiveServer(server_app) as server:
-        yield server
+        SERVED[server.url] = server_app
+        try:
+            yield server
+        finally:
+            SERVED.pop(server.url, None)
     with server_app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# The app behind each live server, by its URL, for the second factor's code step.
+SERVED: dict = {}
+
+
+def pass_second_factor(page, email: str) -> None:
+    """After the password: the code step, with the test users' authenticator
+    (``tests/factories.py`` ``TOTP_SECRET``). Nothing happens on any other page."""
+    if "/login/code" not in page.url:
+        return
+    from tests.conftest import totp_code
+
+    base = next(url for url in SERVED if page.url.startswith(url))
+    page.fill("input[name=code]", totp_code(SERVED[base], email))
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
 
 
 def launch_chromium():

@@ -35,8 +35,11 @@ from models import (
 )
 from models.user import _hasher_for
 from services.cases import open_case, record_needs, register_client
+from services.second_factor import encrypt_secret
 
 PASSWORD = "correct horse battery staple"
+# Every test user's authenticator: one known TOTP secret (tests/conftest.py submits its code).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @cache
@@ -50,7 +53,9 @@ def utcnow_for_tests():
     return utcnow()
 
 
-def make_user(email, role, authority, name=None, locale="de") -> User:
+def make_user(email, role, authority, name=None, locale="de", enrolled=True) -> User:
+    """A user with the test password and, unless ``enrolled=False``, the second factor
+    ``TOTP_SECRET`` enrolled."""
     user = User(
         email=email,
         display_name=name or email.split("@")[0],
@@ -60,6 +65,9 @@ def make_user(email, role, authority, name=None, locale="de") -> User:
         locale=locale,
         password_hash=password_hash(),
     )
+    if enrolled:
+        user.totp_secret = encrypt_secret(TOTP_SECRET)
+        user.totp_enrolled_at = utcnow_for_tests()
     db.session.add(user)
     return user
 

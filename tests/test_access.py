@@ -166,6 +166,7 @@ CUSTOM_URLS = {
     "admin.index": None,  # the dashboard; what it shows depends on the role
     "profile.index": None,  # the own password
     "profile.password": None,
+    "profile.second_factor": None,  # the own second factor
     "followups.index": "followups",
     "case.assign_view": "case",
     "case.transition_view": "case",
@@ -745,6 +746,7 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
             get(),
             post({"current": "falsch-falsch-falsch", "new": "x" * 16, "repeated": "x" * 16}),
         ],
+        "profile.second_factor": lambda: [get(), post({"code": "000000"})],
         "followups.index": lambda: [get(), get(scope="team")],
         "case.assign_view": lambda: [
             get(ids=str(case0)),

@@ -5,7 +5,7 @@ import pytest
 from admin_views.auth import safe_next
 from models import User, db
 from models.scoping import unscoped
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, submit_second_factor
 
 WRONG = "E-Mail-Adresse oder Passwort ist falsch."
 
@@ -122,6 +122,7 @@ def test_login_next_keeps_local_paths(auth, world, client):
         "/login?next=/admin/case/",
         data={"email": world.emails["caseworker"], "password": "correct horse battery staple"},
     )
+    response = submit_second_factor(client, world.emails["caseworker"], response)
     assert response.headers["Location"] == "/admin/case/"
 
 

@@ -16,6 +16,7 @@ from tests.browser_support import (
     TIMEOUT_MS,
     PageProblems,
     artifacts_on_failure,
+    pass_second_factor,
 )
 from tests.conftest import PASSWORD
 
@@ -51,6 +52,7 @@ def test_caseworker_registers_a_client_and_finds_it(page, live_server, app, worl
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():
             page.click("form button[type=submit]")
+        pass_second_factor(page, world.emails["caseworker"])
         assert "/login" not in page.url, f"login failed: {form_errors(page)}"
 
         # Create a client.

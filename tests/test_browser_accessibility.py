@@ -21,6 +21,7 @@ from tests.browser_support import (
     PageProblems,
     artifacts_on_failure,
     axe_violations,
+    pass_second_factor,
     serve,
 )
 from tests.conftest import PASSWORD
@@ -65,6 +66,7 @@ def log_in(page, base: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("form button[type=submit]")
+    pass_second_factor(page, email)
     assert "/login" not in page.url, f"login failed for {email}"
 
 

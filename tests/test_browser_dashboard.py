@@ -11,6 +11,7 @@ from tests import statistics_data as data
 from tests.browser_support import (
     PageProblems,
     artifacts_on_failure,
+    pass_second_factor,
     serve,
 )
 from tests.conftest import PASSWORD
@@ -79,6 +80,7 @@ def test_team_lead_dashboard_draws_its_charts_without_errors(page, live_server, 
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():
             page.click("form button[type=submit]")
+        pass_second_factor(page, world.emails["team_lead"])
 
         response = page.goto(f"{base}/admin/")
         assert response.ok, response.status

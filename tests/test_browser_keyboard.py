@@ -16,8 +16,8 @@ from sqlalchemy import select
 from models import Authority, Case, CaseChecklistItem, Need, db
 from models.scoping import unscoped
 from tests import factories
-from tests.browser_support import PageProblems, artifacts_on_failure
-from tests.conftest import PASSWORD
+from tests.browser_support import PageProblems, artifacts_on_failure, pass_second_factor
+from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -132,6 +132,11 @@ def test_caseworker_works_a_case_by_keyboard_alone(page, live_server, world, int
         page.keyboard.type(PASSWORD)
         keys.tab_to(lambda s: s["tag"] == "button" and s["text"] == "Anmelden", "login button")
         keys.activate()
+        # The second factor's code, by keyboard as well.
+        keys.tab_to(lambda s: s["name"] == "code", "code field")
+        page.keyboard.type(totp_code(app, world.emails["caseworker"]))
+        keys.tab_to(lambda s: s["tag"] == "button" and s["text"] == "Bestätigen", "code button")
+        keys.activate()
         assert "/login" not in page.url, page.url
 
         # On the app's pages the skip link comes first as well, and leads to <main>.
@@ -240,6 +245,7 @@ def test_select2_opens_and_closes_by_keyboard_and_returns_the_focus(
         keys.tab_to(lambda s: s["name"] == "password", "password field")
         page.keyboard.type(PASSWORD)
         keys.activate()
+        pass_second_factor(page, world.emails["caseworker"])
         page.goto(f"{base}/admin/need/new/?case={case_id}")
 
         # The need area's Select2: reached by Tab, named by its label.

@@ -17,6 +17,7 @@ from models.scoping import unscoped
 from tests.browser_support import (
     PageProblems,
     artifacts_on_failure,
+    pass_second_factor,
     save_artifacts,
 )
 from tests.conftest import PASSWORD
@@ -48,6 +49,7 @@ def log_in(page, base: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("form button[type=submit]")
+    pass_second_factor(page, email)
     assert "/login" not in page.url, f"login failed for {email}: {messages(page)}"
 
 

@@ -213,9 +213,9 @@ def test_ticking_records_who_and_when_and_a_note(app, world, caseworker_client, 
 def test_checklist_post_needs_csrf(app, csrf_app, world, case_id):
     browser = csrf_app.test_client()
     page = browser.get("/login").get_data(as_text=True)
-    from tests.conftest import csrf_token_from
+    from tests.conftest import csrf_token_from, submit_second_factor
 
-    browser.post(
+    response = browser.post(
         "/login",
         data={
             "email": world.emails["caseworker"],
@@ -223,6 +223,7 @@ def test_checklist_post_needs_csrf(app, csrf_app, world, case_id):
             "csrf_token": csrf_token_from(page),
         },
     )
+    submit_second_factor(browser, world.emails["caseworker"], response)
     with app.app_context(), unscoped("test check"):
         item_id = db.session.query(CaseChecklistItem.id).filter_by(case_id=case_id).first()[0]
     response = browser.post(

@@ -23,6 +23,7 @@ COMMANDS = {
         "list": ["--authority"],
         "reset-password": ["email", "--password-stdin"],
         "set-role": ["email", "role"],
+        "reset-2fa": ["email"],
     },
     "privacy": {
         "export": ["client_number", "--out"],

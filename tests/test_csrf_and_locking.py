@@ -5,7 +5,7 @@ import pytest
 from models import Client, db
 from models.scoping import unscoped
 from tests import factories
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import AuthActions, csrf_token_from, submit_second_factor
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def csrf_team_lead(csrf_app, world):
         },
     )
     assert response.status_code == 302
+    submit_second_factor(test_client, world.emails["team_lead"], response)
     return test_client
 
 

@@ -24,7 +24,7 @@ from admin_views.base import SEARCH_LISTS_KEPT, SEARCH_MAX_LENGTH
 from models import AuditEvent, Authority, User, db
 from models.scoping import unscoped
 from tests import factories
-from tests.conftest import PASSWORD, AuthActions, csrf_token_from
+from tests.conftest import PASSWORD, AuthActions, csrf_token_from, submit_second_factor, totp_code
 from tests.test_access import list_count, url
 from tests.test_sharing import shared as shared_cases  # noqa: F401 (the fixture)
 
@@ -393,6 +393,7 @@ def test_a_search_without_csrf_token_is_refused(csrf_app, world, searchable):
         data={"email": world.emails["team_lead"], "password": PASSWORD, "csrf_token": token},
     )
     assert login.status_code == 302
+    submit_second_factor(browser, world.emails["team_lead"], login)
     refused = browser.post("/admin/client/search/", data={"search": TERM})
     assert refused.status_code == 400
     assert list_count(browser.get("/admin/client/")) == MATCHING + 3
@@ -453,7 +454,7 @@ class _RequestLines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_no_request_line_a_server_logs_carries_the_term(live_server, world, searchable):
+def test_no_request_line_a_server_logs_carries_the_term(app, live_server, world, searchable):
     """A real HTTP server, werkzeug's, whose request log is read back."""
     requests_log = logging.getLogger("werkzeug")
     handler, level = _RequestLines(), requests_log.level
@@ -468,12 +469,19 @@ def test_no_request_line_a_server_logs_carries_the_term(live_server, world, sear
 
     try:
         _page, login_html = fetch("/login")
-        fetch(
+        _page, code_html = fetch(
             "/login",
             {
                 "email": world.emails["team_lead"],
                 "password": PASSWORD,
                 "csrf_token": csrf_token_from(login_html),
+            },
+        )
+        fetch(
+            "/login/code",
+            {
+                "code": totp_code(app, world.emails["team_lead"]),
+                "csrf_token": csrf_token_from(code_html),
             },
         )
         landed = {}
