@@ -1,7 +1,7 @@
 """A second factor for every login: TOTP on the user, one-time recovery codes
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 13:00:00
 
 The user gets the TOTP secret (encrypted with a key derived from SECRET_KEY), the time of
