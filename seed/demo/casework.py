@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from types import SimpleNamespace
 
 from models.case import case_conference_agency
 from models.client import consent_agency, consent_authority
@@ -18,6 +17,7 @@ from .common import (
     PERMANENT_STATUSES,
     SHORT_STATUSES,
     STATE_PROFILES,
+    Profile,
     _between,
     _weighted,
 )
@@ -26,14 +26,14 @@ from .common import (
 class CaseworkParts:
     """The part of ``DemoGenerator`` that fills a case with its work."""
 
-    def _needs(self, profile: SimpleNamespace, state: str, r: random.Random) -> list:
+    def _needs(self, profile: Profile, state: str, r: random.Random) -> list:
         chosen: dict[str, str] = {}
 
         def add(code: str, priority: str) -> None:
             if code in self.refs.need_areas and code not in chosen:
                 chosen[code] = priority
 
-        if getattr(profile, "spouse_abroad", False) or any(c.abroad for c in profile.children):
+        if profile.spouse_abroad or any(c.abroad for c in profile.children):
             add("family_reunification", "high")
         if any(c.needs and c.age < 6 for c in profile.children):
             add("childcare", "high")
@@ -91,9 +91,8 @@ class CaseworkParts:
                     r, start + timedelta(days=2), min(start + timedelta(days=30), activity_end)
                 )
             basis = agreed_on or self.today
-            goal = case.batch.add(
+            goal = case.add(
                 "goal",
-                case_id=case.id,
                 need_area_id=self.refs.need_areas[code],
                 description=description.format(**profile.words),
                 indicator=indicator.format(**profile.words) if indicator else None,
@@ -162,9 +161,8 @@ class CaseworkParts:
                 }[goal["status"]]
             if status == "done":
                 done_on = _between(r, start, min(due_on, activity_end))
-            case.batch.add(
+            case.add(
                 "measure",
-                case_id=case.id,
                 goal_id=goal["id"],
                 measure_type_id=type_id,
                 description=type_name,
@@ -196,9 +194,8 @@ class CaseworkParts:
                         "rejected": 10,
                     },
                 )
-            referral = case.batch.add(
+            referral = case.add(
                 "referral",
-                case_id=case.id,
                 goal_id=goal["id"],
                 agency_id=agency_id,
                 need_area_id=self.refs.need_areas[code],
@@ -278,9 +275,8 @@ class CaseworkParts:
             valid_until=self.today + timedelta(days=r.randint(60, 365)),  # still valid
         )
         case.batch.link(consent_authority, consent_id=consent["id"], authority_id=partner.id)
-        case.batch.add(
+        case.add(
             "case_share",
-            case_id=case.id,
             owner_authority_id=plan.authority.id,
             authority_id=partner.id,
             consent_id=consent["id"],
@@ -325,9 +321,8 @@ class CaseworkParts:
                 )
             )
             activities.append(
-                case.batch.add(
+                case.add(
                     "activity",
-                    case_id=case.id,
                     occurred_on=occurred_on,
                     kind=kind,
                     duration_minutes=duration,
@@ -341,9 +336,8 @@ class CaseworkParts:
     def _conference(self, case, sent, end, r) -> None:
         agencies = self._agencies_of(sent)
         first = min(ref["sent_on"] for ref in sent)
-        conference = case.batch.add(
+        conference = case.add(
             "case_conference",
-            case_id=case.id,
             held_on=_between(r, first, end),
             participants_note="Klient:in, Fallmanagement, "
             + ", ".join(self.refs.agency_names[a] for a in agencies),
@@ -372,9 +366,8 @@ class CaseworkParts:
             if effort > 1.4 * expected
             else "as_expected"
         )
-        case.batch.add(
+        case.add(
             "evaluation",
-            case_id=case.id,
             evaluated_on=evaluated_on,
             jointly_with_client=jointly,
             effort_minutes=effort,

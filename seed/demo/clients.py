@@ -14,6 +14,7 @@ from .common import (
     SHORT_STATUSES,
     UKRAINE_WAR,
     Plan,
+    Profile,
     _ascii,
     _gendered,
     _weighted,
@@ -23,7 +24,7 @@ from .common import (
 class ClientParts:
     """The part of ``DemoGenerator`` that makes up a case's client and household."""
 
-    def _client(self, plan: Plan, r: random.Random, batch: Batch) -> tuple[dict, SimpleNamespace]:
+    def _client(self, plan: Plan, r: random.Random, batch: Batch) -> tuple[dict, Profile]:
         refs, today = self.refs, self.today
         nationality = _weighted(r, {k: v["weight"] for k, v in texts.NATIONALITIES.items()})
         profile_data = texts.NATIONALITIES[nationality]
@@ -73,23 +74,11 @@ class ClientParts:
         if r.random() < 0.35:
             local = f"{_ascii(given.split()[0])}.{_ascii(family)}"
             client["email"] = f"{local}@mail.example"
-        profile = SimpleNamespace(
-            nationality=nationality,
-            gender=name_gender,
-            given=given.split()[0],
-            family=family,
-            age=age,
-            minor=minor,
-            status=status,
-            languages=languages,
-            interpreter=interpreter,
-            words={
-                "country": texts.COUNTRY_NAMES[nationality],
-                "profession": r.choice(texts.PROFESSIONS),
-            },
-            spouse=None,
-            children=[],
-        )
+        words = {
+            "country": texts.COUNTRY_NAMES[nationality],
+            "profession": r.choice(texts.PROFESSIONS),
+        }
+        profile = Profile(client, name_gender, age, minor, status, words)
         return client, profile
 
     def _valid_until(self, status: str, r: random.Random) -> date | None:
@@ -177,9 +166,7 @@ class ClientParts:
             return None
         return self.refs.access_routes[_weighted(r, weights)]
 
-    def _household(
-        self, client: dict, profile: SimpleNamespace, r: random.Random, batch: Batch
-    ) -> None:
+    def _household(self, client: dict, profile: Profile, r: random.Random, batch: Batch) -> None:
         if profile.minor:
             return
         nationality = profile.nationality
