@@ -49,6 +49,10 @@ class DemoCase:
         """A row of one of the case's parts, which names the case."""
         return self.batch.add(table, case_id=self.row["id"], **values)
 
+    def add_for_client(self, table: str, **values) -> dict:
+        """A row of the client's (a household member, a consent), which names the client."""
+        return self.batch.add(table, client_id=self.client["id"], **values)
+
 
 class Profile:
     """Who a demo client is beyond the client's row: what their household, needs and case

@@ -244,7 +244,7 @@ class DemoGenerator(ClientParts, CaseworkParts):
         batch.number(row, "case", opened)  # open_case: the year of the opening
         case = DemoCase(row, client, batch)
         self._copy_checklist(case, None)  # open_case: the general process
-        self._household(client, profile, r, batch)
+        self._household(case, profile, r)
 
         # Needs, goals, measures, referrals.
         needs = self._needs(profile, state, r)
