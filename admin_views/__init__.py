@@ -57,37 +57,73 @@ ADMINISTRATION = _l("Verwaltung")
 TEAM_LISTS = _l("Teamlisten")
 
 
+# The menu (docs/design.md §5): each category with its views in menu order, a model view
+# with its model, a custom view with its endpoint (its URL is /admin/<endpoint>).
+MENU = (
+    (
+        CASES,
+        (
+            (CaseView, m.Case, _l("Fälle")),
+            (NeedView, m.Need, _l("Bedarfe")),
+            (GoalView, m.Goal, _l("Ziele")),
+            (MeasureView, m.Measure, _l("Maßnahmen")),
+            (ActivityView, m.Activity, _l("Kontakte")),
+            (CaseConferenceView, m.CaseConference, _l("Fallkonferenzen")),
+            (EvaluationView, m.Evaluation, _l("Abschlussbewertungen")),
+            (CaseShareView, m.CaseShare, _l("Freigaben")),
+            (FollowUpView, "followups", _l("Wiedervorlage")),
+        ),
+    ),
+    (
+        CLIENTS,
+        (
+            (ClientView, m.Client, _l("Klient:innen")),
+            (HouseholdMemberView, m.HouseholdMember, _l("Haushaltsangehörige")),
+            (ConsentView, m.Consent, _l("Einwilligungen")),
+        ),
+    ),
+    (REFERRALS, ((ReferralView, m.Referral, _l("Vermittlungen")),)),
+    (
+        STEERING,
+        (
+            (StructuralIssueView, m.StructuralIssue, _l("Systemlücken")),
+            (ReportView, "report", _l("Steuerungsbericht")),
+        ),
+    ),
+    (
+        REFERENCE,
+        (
+            (AuthorityView, m.Authority, _l("Behörden")),
+            (AgencyView, m.Agency, _l("Kooperationspartner")),
+            (NeedAreaView, m.NeedArea, _l("Handlungsfelder")),
+            (MeasureTypeView, m.MeasureType, _l("Maßnahmearten")),
+            (ResidenceStatusView, m.ResidenceStatus, _l("Aufenthaltsstatus")),
+            (TargetGroupView, m.TargetGroup, _l("Zielgruppen")),
+            (AccessRouteView, m.AccessRoute, _l("Zugangswege")),
+            (ClosureReasonView, m.ClosureReason, _l("Abschlussgründe")),
+            (ChecklistTemplateView, m.ChecklistTemplate, _l("Checklisten")),
+            (MunicipalityView, m.Municipality, _l("Kommunen")),
+        ),
+    ),
+    (
+        ADMINISTRATION,
+        (
+            (UserView, m.User, _l("Benutzer:innen")),
+            (AuditEventView, m.AuditEvent, _l("Protokoll")),
+        ),
+    ),
+    (None, ((ProfileView, "profile", _l("Passwort ändern")),)),
+)
+
+
 def build_views():
     """Every admin view, in menu order."""
     return [
-        CaseView(m.Case, name=_l("Fälle"), category=CASES),
-        NeedView(m.Need, name=_l("Bedarfe"), category=CASES),
-        GoalView(m.Goal, name=_l("Ziele"), category=CASES),
-        MeasureView(m.Measure, name=_l("Maßnahmen"), category=CASES),
-        ActivityView(m.Activity, name=_l("Kontakte"), category=CASES),
-        CaseConferenceView(m.CaseConference, name=_l("Fallkonferenzen"), category=CASES),
-        EvaluationView(m.Evaluation, name=_l("Abschlussbewertungen"), category=CASES),
-        CaseShareView(m.CaseShare, name=_l("Freigaben"), category=CASES),
-        FollowUpView(name=_l("Wiedervorlage"), endpoint="followups", category=CASES),
-        ClientView(m.Client, name=_l("Klient:innen"), category=CLIENTS),
-        HouseholdMemberView(m.HouseholdMember, name=_l("Haushaltsangehörige"), category=CLIENTS),
-        ConsentView(m.Consent, name=_l("Einwilligungen"), category=CLIENTS),
-        ReferralView(m.Referral, name=_l("Vermittlungen"), category=REFERRALS),
-        StructuralIssueView(m.StructuralIssue, name=_l("Systemlücken"), category=STEERING),
-        ReportView(name=_l("Steuerungsbericht"), endpoint="report", category=STEERING),
-        AuthorityView(m.Authority, name=_l("Behörden"), category=REFERENCE),
-        AgencyView(m.Agency, name=_l("Kooperationspartner"), category=REFERENCE),
-        NeedAreaView(m.NeedArea, name=_l("Handlungsfelder"), category=REFERENCE),
-        MeasureTypeView(m.MeasureType, name=_l("Maßnahmearten"), category=REFERENCE),
-        ResidenceStatusView(m.ResidenceStatus, name=_l("Aufenthaltsstatus"), category=REFERENCE),
-        TargetGroupView(m.TargetGroup, name=_l("Zielgruppen"), category=REFERENCE),
-        AccessRouteView(m.AccessRoute, name=_l("Zugangswege"), category=REFERENCE),
-        ClosureReasonView(m.ClosureReason, name=_l("Abschlussgründe"), category=REFERENCE),
-        ChecklistTemplateView(m.ChecklistTemplate, name=_l("Checklisten"), category=REFERENCE),
-        MunicipalityView(m.Municipality, name=_l("Kommunen"), category=REFERENCE),
-        UserView(m.User, name=_l("Benutzer:innen"), category=ADMINISTRATION),
-        AuditEventView(m.AuditEvent, name=_l("Protokoll"), category=ADMINISTRATION),
-        ProfileView(name=_l("Passwort ändern"), endpoint="profile", url="/admin/profile"),
+        view(name=name, endpoint=target, category=category)
+        if isinstance(target, str)
+        else view(target, name=name, category=category)
+        for category, views in MENU
+        for view, target, name in views
     ]
 
 

@@ -14,13 +14,9 @@ class UserView(LotseModelView):
     column_searchable_list = ("email", "display_name")
     column_filters = ("role", "active", "authority.name", "last_login_at")
     column_default_sort = ("display_name", False)
+    form_columns = ("email", "display_name", "authority", "role", "active", "locale")
     column_details_list = (
-        "email",
-        "display_name",
-        "authority",
-        "role",
-        "active",
-        "locale",
+        *form_columns,
         "failed_logins",
         "locked_until",
         "last_login_at",
@@ -28,7 +24,6 @@ class UserView(LotseModelView):
         "created_at",
         "updated_at",
     )
-    form_columns = ("email", "display_name", "authority", "role", "active", "locale")
 
     def on_model_change(self, form, model, is_created):
         if is_created:

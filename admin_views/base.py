@@ -15,6 +15,7 @@ names of the role table, the lists and the exports that views and tests use are 
 from here too (``__all__``).
 """
 
+import inspect
 from datetime import date, datetime
 from functools import partial
 
@@ -91,6 +92,21 @@ def _active_or_kept(model, keep_ids, order):
     if keep_ids:
         condition = condition | model.id.in_(keep_ids)
     return db.session.scalars(select(model).where(condition).order_by(order)).all()
+
+
+def own_fields(model, *, skip=()) -> tuple[str, ...]:
+    """The fields ``model`` declares itself, in its order, for a form that follows the
+    model: its columns but the id, a foreign key by its relationship (``need_area_id`` is
+    ``need_area``), none of ``skip``. What the mixins add (authority, case, timestamps,
+    authors, version, archive) is not among them."""
+    mapper = sa_inspect(model)
+    fields = []
+    for key in inspect.get_annotations(model):
+        if key == "id" or key in skip or key not in mapper.column_attrs:
+            continue
+        stem = key.removesuffix("_id")
+        fields.append(stem if key != stem and stem in mapper.relationships else key)
+    return tuple(fields)
 
 
 class LotseFilterConverter(FilterConverter):
@@ -482,6 +498,7 @@ class LotseIndexView(ProtectedMixin, AdminIndexView):
 
 
 __all__ = [
+    "own_fields",
     "ARCHIVE",
     "ASSIGN",
     "CASE_DATA",

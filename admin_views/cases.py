@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from models import CaseChecklistItem, Goal, NeedArea, User, db
+from models import Activity, CaseChecklistItem, Evaluation, Goal, Measure, NeedArea, User, db
 from models.choices import CASE_STATUS
 from services.assignment import (
     NOT_ASSIGNABLE,
@@ -51,6 +51,7 @@ from .base import (
     commit_keeping_loaded,
     deny,
     operations,
+    own_fields,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
 from .i18n import choice_label
@@ -361,16 +362,7 @@ class GoalView(LotseModelView):
     column_filters = ("status", "need_area.name", "target_date", "agreed_on")
     column_searchable_list = ("description",)
     column_default_sort = ("target_date", False)
-    form_columns = (
-        "case",
-        "need_area",
-        "description",
-        "indicator",
-        "target_date",
-        "agreed_on",
-        "status",
-        "attainment_note",
-    )
+    form_columns = ("case", *own_fields(Goal))
     form_ajax_refs = CASE_PART_LOOKUPS
 
 
@@ -380,16 +372,7 @@ class MeasureView(LotseModelView):
     column_searchable_list = ("description",)
     column_default_sort = ("due_on", False)
     # The case is taken from the goal, so a measure always belongs to its goal's case.
-    form_columns = (
-        "goal",
-        "measure_type",
-        "description",
-        "responsible",
-        "agency",
-        "due_on",
-        "status",
-        "done_on",
-    )
+    form_columns = own_fields(Measure)
     form_ajax_refs = {"goal": lookups.GOAL}
 
     def on_model_change(self, form, model, is_created):
@@ -411,15 +394,7 @@ class ActivityView(LotseModelView):
     column_filters = ("kind", "occurred_on", "interpreter_used", "confidential")
     column_searchable_list = ("summary",)
     column_default_sort = ("occurred_on", True)
-    form_columns = (
-        "case",
-        "occurred_on",
-        "kind",
-        "duration_minutes",
-        "interpreter_used",
-        "summary",
-        "confidential",
-    )
+    form_columns = ("case", *own_fields(Activity))
     form_args = {"duration_minutes": {"validators": [InputRequired(), NumberRange(0, 1440)]}}
     form_ajax_refs = CASE_PART_LOOKUPS
 
@@ -453,17 +428,7 @@ class EvaluationView(LotseModelView):
     column_filters = ("evaluated_on", "effort_assessment", "success_rating", "jointly_with_client")
     column_default_sort = ("evaluated_on", True)
     # The effort is a snapshot of the activities' summed durations, taken when saving.
-    form_columns = (
-        "case",
-        "evaluated_on",
-        "jointly_with_client",
-        "effort_assessment",
-        "success_rating",
-        "client_satisfaction",
-        "client_view",
-        "caseworker_view",
-        "lessons",
-    )
+    form_columns = ("case", *own_fields(Evaluation, skip=("effort_minutes",)))
     form_args = {
         "success_rating": {"validators": [InputRequired(), NumberRange(1, 5)]},
         "client_satisfaction": {"validators": [Optional(), NumberRange(1, 5)]},

@@ -15,6 +15,7 @@ each; no client's name, number or free text is ever loaded for this page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from flask import url_for
 from flask_admin import expose
@@ -36,6 +37,7 @@ from .figures import (
     LEGEND,
     SHARE,
     Column,
+    Heading,
     Row,
     Table,
     area_label,
@@ -77,59 +79,37 @@ def need_area_names() -> dict[int, str]:
 # -- tables, each for own figures (exact) or totals across authorities (protected) ----------
 
 
-def status_table(table_id, title, counts, own=None, *, anonymised=False) -> Table:
-    table = Table(
-        table_id,
-        title,
-        _("Status"),
-        [Column(_("Offene Fälle"))],
-        anonymised=anonymised,
-        empty=_("Keine offenen Fälle."),
-    )
+def status_table(heading: Heading, counts, own=None) -> Table:
+    table = heading.table(_("Status"), [Column(_("Offene Fälle"))], empty=_("Keine offenen Fälle."))
     for status in OPEN_STATUSES:
-        n = counts.get(status, 0)
-        cell = protect(n, (own or {}).get(status, 0)) if anonymised else exact(n)
+        cell = table.count(counts.get(status, 0), (own or {}).get(status, 0))
         table.rows.append(Row(CASE_STATUS.label(status), [cell]))
-    if not anonymised:
+    if not table.anonymised:
         table.rows.append(Row(str(TOGETHER), [exact(sum(counts.values()))], total=True))
     table.chart = chart_from_table(table)
     return table
 
 
-def months_table(table_id, title, months, own=None, *, anonymised=False) -> Table:
-    table = Table(
-        table_id,
-        title,
-        _("Monat"),
-        [Column(_("Neu eröffnet")), Column(_("Abgeschlossen"))],
-        anonymised=anonymised,
-    )
+def months_table(heading: Heading, months, own=None) -> Table:
+    table = heading.table(_("Monat"), [Column(_("Neu eröffnet")), Column(_("Abgeschlossen"))])
     for (year, month), counts in sorted(months.items()):
         own_counts = (own or {}).get((year, month), {})
-        cells = [
-            protect(counts[kind], own_counts.get(kind, 0)) if anonymised else exact(counts[kind])
-            for kind in ("new", "closed")
-        ]
+        cells = [table.count(counts[kind], own_counts.get(kind, 0)) for kind in ("new", "closed")]
         table.rows.append(Row(month_label(year, month), cells))
     table.chart = chart_from_table(table, "line")
     return table
 
 
-def need_area_table(table_id, title, areas, own=None, *, anonymised=False) -> Table:
+def need_area_table(heading: Heading, areas, own=None) -> Table:
     own_by_area = {a.need_area_id: a.n for a in own or ()}
-    table = Table(
-        table_id,
-        title,
+    table = heading.table(
         _("Handlungsfeld"),
         [Column(_("Offene Fälle"))],
-        anonymised=anonymised,
         empty=_("Keine offenen Fälle mit Bedarfen."),
         note=_("Ein Fall mit mehreren Handlungsfeldern zählt in jedem davon."),
     )
     for area in areas:
-        cell = (
-            protect(area.n, own_by_area.get(area.need_area_id, 0)) if anonymised else exact(area.n)
-        )
+        cell = table.count(area.n, own_by_area.get(area.need_area_id, 0))
         table.rows.append(Row(area.name, [cell]))
     table.chart = chart_from_table(table, horizontal=True)
     return table
@@ -150,20 +130,17 @@ def caseload_table(rows) -> Table:
     return table
 
 
-def goals_table(table_id, title, counts, own=None, *, anonymised=False) -> Table:
-    table = Table(
-        table_id,
-        title,
+def goals_table(heading: Heading, counts, own=None) -> Table:
+    table = heading.table(
         _("Ergebnis"),
         [Column(_("Ziele")), Column(_("Anteil"), SHARE)],
-        anonymised=anonymised,
         empty=_("Keine abgeschlossenen Fälle mit bewerteten Zielen."),
     )
     parts = {status: counts.get((status,), 0) for status in FINAL_GOAL_STATUSES}
     total = sum(parts.values())
     if not total:
         return table
-    if anonymised:
+    if table.anonymised:
         own_parts = {status: (own or {}).get((status,), 0) for status in FINAL_GOAL_STATUSES}
         cells = protect_parts(parts, own_parts)
     else:
@@ -176,28 +153,25 @@ def goals_table(table_id, title, counts, own=None, *, anonymised=False) -> Table
                 GOAL_STATUS.label(status), [cell, share(cell, total, group_withheld=group_withheld)]
             )
         )
-    if not anonymised:
+    if not table.anonymised:
         table.rows.append(Row(str(TOGETHER), [exact(total), exact(1.0)], total=True))
     table.chart = chart_from_table(table, "doughnut", columns=[0])
     return table
 
 
-def closed_table(table_id, title, figures, own=None, *, anonymised=False) -> Table:
-    table = Table(
-        table_id,
-        title,
+def closed_table(heading: Heading, figures, own=None) -> Table:
+    table = heading.table(
         _("Zeitraum"),
         [
             Column(_("Abgeschlossene Fälle")),
             Column(_("Median Tage vom Erstgespräch bis zum Abschluss"), DAYS),
             Column(_("Median Aufwand in Stunden"), HOURS),
         ],
-        anonymised=anonymised,
     )
     closed = figures.closed.get(stats.ALL, 0)
     days, n_days = figures.days.get(stats.ALL, (None, 0))
     effort, n_effort = figures.effort.get(stats.ALL, (None, 0))
-    if anonymised:
+    if table.anonymised:
         cells = [
             protect(closed, own.closed.get(stats.ALL, 0) if own else 0),
             protect_median(days, n_days),
@@ -209,20 +183,21 @@ def closed_table(table_id, title, figures, own=None, *, anonymised=False) -> Tab
     return table
 
 
-def referrals_table(table_id, title, outcomes, medians, own=None, *, anonymised=False) -> Table:
-    own_by_agency = {o.agency_id: o for o in own or ()}
-    table = Table(
-        table_id,
-        title,
+def referrals_table(heading: Heading, referrals, own=None) -> Table:
+    """``referrals`` (and ``own``): the outcomes per agency and the median days to the
+    answer, as ``referral_figures`` gives them."""
+    outcomes, medians = referrals
+    own_by_agency = {o.agency_id: o for o in (own[0] if own else ())}
+    table = heading.table(
         _("Stelle"),
         [*referral_columns(), Column(_("Median Tage bis zur Antwort"), DAYS)],
-        anonymised=anonymised,
         empty=_("Keine Vermittlungen gesendet."),
         note=_(
             "Angenommen: angenommen, in Bearbeitung oder abgeschlossen. Annahmequote: "
             "angenommene unter den beantworteten Vermittlungen."
         ),
     )
+    anonymised = table.anonymised
     for outcome in outcomes:
         cells = referral_cells(outcome, own_by_agency.get(outcome.agency_id), anonymised=anonymised)
         median, n = medians.get(outcome.agency_id, (None, 0))
@@ -232,25 +207,19 @@ def referrals_table(table_id, title, outcomes, medians, own=None, *, anonymised=
     return table
 
 
-def follow_up_table(table_id, title, counts, own=None, *, day, anonymised=False) -> Table:
+def follow_up_table(heading: Heading, counts, own=None, *, day) -> Table:
     week_end = stats.end_of_week(day)
-    table = Table(
-        table_id,
-        title,
+    table = heading.table(
         _("Art"),
         [
             Column(_("Überfällig")),
             Column(_("Fällig bis Sonntag, %(date)s", date=format_date(week_end))),
         ],
-        anonymised=anonymised,
     )
     for kind in stats.FOLLOW_UP_KINDS:
         values = counts[kind]
         own_values = (own or {}).get(kind, {})
-        cells = [
-            protect(values[key], own_values.get(key, 0)) if anonymised else exact(values[key])
-            for key in ("overdue", "week")
-        ]
+        cells = [table.count(values[key], own_values.get(key, 0)) for key in ("overdue", "week")]
         table.rows.append(Row(str(KIND_LABELS[kind]), cells))
     return table
 
@@ -290,8 +259,8 @@ def my_desk(day) -> Section:
         "desk",
         _("Mein Schreibtisch"),
         tables=[
-            status_table("my-open-status", _("Meine offenen Fälle nach Status"), counts),
-            follow_up_table("my-followups", _("Meine Wiedervorlagen"), due, day=day),
+            status_table(Heading("my-open-status", _("Meine offenen Fälle nach Status")), counts),
+            follow_up_table(Heading("my-followups", _("Meine Wiedervorlagen")), due, day=day),
         ],
         links=[
             (_("Zur Wiedervorlage"), url_for("followups.index")),
@@ -309,10 +278,8 @@ def _team_figures(authority_id, day):
         "goals": stats.goal_attainment(authority_id, period),
         "closed": stats.closed_case_figures(authority_id, period),
         "due": stats.follow_up_counts(authority_id, day=day),
+        "referrals": stats.referral_figures(authority_id, sent_in=period),
     }
-    figures["referrals"], figures["answer_days"] = stats.referral_figures(
-        authority_id, sent_in=period
-    )
     if authority_id is not None:
         figures["caseload"] = stats.caseload(authority_id)
     return figures
@@ -323,57 +290,33 @@ def as_of(cached: stats.Cached) -> str:
 
 
 def _figure_tables(prefix, figures, own=None, *, day, anonymised=False) -> list[Table]:
-    kw = {"anonymised": anonymised}
+    """The figures' tables, in page order; each from the figures under its key."""
     o = own or {}
-    period = stats.last_twelve_months(day)
-    since = format_date(period.start)
-    return [
-        status_table(
-            f"{prefix}-open-status",
-            _("Offene Fälle nach Status"),
-            figures["status"],
-            o.get("status"),
-            **kw,
-        ),
-        months_table(
-            f"{prefix}-months",
-            _("Neu eröffnete und abgeschlossene Fälle je Monat"),
-            figures["months"],
-            o.get("months"),
-            **kw,
-        ),
-        need_area_table(
-            f"{prefix}-need-areas",
-            _("Offene Fälle nach Handlungsfeld"),
-            figures["areas"],
-            o.get("areas"),
-            **kw,
-        ),
-        goals_table(
-            f"{prefix}-goals",
+    since = format_date(stats.last_twelve_months(day).start)
+    tables = {
+        "status": (status_table, "open-status", _("Offene Fälle nach Status")),
+        "months": (months_table, "months", _("Neu eröffnete und abgeschlossene Fälle je Monat")),
+        "areas": (need_area_table, "need-areas", _("Offene Fälle nach Handlungsfeld")),
+        "goals": (
+            goals_table,
+            "goals",
             _("Zielerreichung in den seit %(date)s abgeschlossenen Fällen", date=since),
-            figures["goals"],
-            o.get("goals"),
-            **kw,
         ),
-        closed_table(
-            f"{prefix}-closed",
+        "closed": (
+            closed_table,
+            "closed",
             _("Dauer und Aufwand der seit %(date)s abgeschlossenen Fälle", date=since),
-            figures["closed"],
-            o.get("closed"),
-            **kw,
         ),
-        referrals_table(
-            f"{prefix}-referrals",
+        "referrals": (
+            referrals_table,
+            "referrals",
             _("Vermittlungen je Stelle, gesendet seit %(date)s", date=since),
-            figures["referrals"],
-            figures["answer_days"],
-            o.get("referrals"),
-            **kw,
         ),
-        follow_up_table(
-            f"{prefix}-followups", _("Wiedervorlagen"), figures["due"], o.get("due"), day=day, **kw
-        ),
+        "due": (partial(follow_up_table, day=day), "followups", _("Wiedervorlagen")),
+    }
+    return [
+        build(Heading(f"{prefix}-{suffix}", title, anonymised), figures[key], o.get(key))
+        for key, (build, suffix, title) in tables.items()
     ]
 
 

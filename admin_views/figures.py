@@ -66,10 +66,30 @@ class Table:
     def sheet_value(self, row: Row, index: int):
         return sheet_value(row.cells[index], self.columns[index].kind)
 
+    def count(self, n: int, own: int = 0) -> Cell:
+        """A count as this table shows it: protected against the reader's own figure
+        ``own`` across authorities, exact otherwise."""
+        return protect(n, own) if self.anonymised else exact(n)
+
     @property
     def has_withheld(self) -> bool:
         return any(
             isinstance(cell, Cell) and cell.withheld for row in self.rows for cell in row.cells
+        )
+
+
+@dataclass(frozen=True)
+class Heading:
+    """Where a table stands on its page: its id, its title, and whether it shows totals
+    across authorities (anonymised)."""
+
+    id: str
+    title: str
+    anonymised: bool = False
+
+    def table(self, label_header: str, columns: list[Column], **options) -> Table:
+        return Table(
+            self.id, self.title, label_header, columns, anonymised=self.anonymised, **options
         )
 
 

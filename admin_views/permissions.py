@@ -11,6 +11,8 @@ outside ``KNOWN_OPERATIONS``. Which *rows* a user sees is not decided here but i
 
 from flask_login import current_user
 
+from models import REFERENCE_MODELS
+
 VIEW, CREATE, EDIT, ARCHIVE, EXPORT = "view", "create", "edit", "archive", "export"
 DELETE = "delete"  # reference data only, and only while nothing uses it
 TRANSITION, REOPEN, ASSIGN = "transition", "reopen", "assign"
@@ -36,18 +38,8 @@ CASE_DATA = (
     "case_conference",
     "evaluation",
 )
-REFERENCE_DATA = (
-    "authority",
-    "agency",
-    "need_area",
-    "measure_type",
-    "residence_status",
-    "target_group",
-    "access_route",
-    "closure_reason",
-    "checklist_template",
-    "municipality",
-)
+# The reference tables (their endpoints are their table names).
+REFERENCE_DATA = tuple(model.__tablename__ for model in REFERENCE_MODELS)
 
 
 def _grant(resources, *ops) -> dict[str, frozenset[str]]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Imported by bench/lists.py, which puts the project on sys.path first.
@@ -41,71 +42,90 @@ def _count(own: str, shared: str, limit: int | None) -> str:
     return f"SELECT (SELECT count(*) FROM ({capped}) o) + (SELECT count(*) FROM ({shared}) s)"
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """What a list page shows of the rows of its page ``p``: the ``shown`` columns, with
+    the ``joins`` (table and alias → condition) that name its references, sorted by
+    ``order``. The page itself holds every column of ``p`` that these name."""
+
+    order: str
+    shown: str
+    joins: dict[str, str]
+
+    @property
+    def columns(self) -> str:
+        names = re.findall(r"\bp\.(\w+)", " ".join((self.shown, *self.joins.values())))
+        return ", ".join(f"c.{name}" for name in dict.fromkeys(names))
+
+    @property
+    def key(self) -> int:
+        """The position among the shown columns of the one the page is sorted by."""
+        shown = [column.strip() for column in self.shown.split(",")]
+        return shown.index(f"p.{self.order.split()[0]}")
+
+    def rows(self, page: str) -> str:
+        joins = "".join(f"\nLEFT JOIN {table} ON {on}" for table, on in self.joins.items())
+        return f"SELECT {self.shown}\nFROM {page} p{joins}\nORDER BY p.{self.order}"
+
+
 def _own_and_shared_floor(
     params: dict,
     limit: int | None,
     source: str,
     shared_ids: str,
     condition: str,
-    sql: dict,
+    sql: ListPage,
+    page: int = 0,
     shared: tuple[str, str] | None = None,
 ) -> Floor:
     """A list page of the own authority's rows of ``source`` (aliased ``c``) and those
-    shared with it: the count, and the page's rows as ``sql["rows"]`` selects them from
-    ``{page}``, the page's ``sql["columns"]`` in ``sql["order"]``. ``shared`` is another
-    (source, condition) for the shared rows, where a few rows are better joined."""
+    shared with it: the count, and the page's rows as ``sql`` shows them. ``shared`` is
+    another (source, condition) for the shared rows, where a few rows are better joined."""
     shared_source, shared_condition = shared or (source, condition)
     own = f"FROM {source} WHERE c.authority_id = %(a)s AND ({condition})"
     shared = (
         f"FROM {shared_source} WHERE c.id = ANY({shared_ids}) AND c.authority_id <> %(a)s "
         f"AND ({shared_condition})"
     )
-    columns, order, page = sql["columns"], sql["order"], sql.get("page", 0)
+    columns, order = sql.columns, sql.order
     offset = f" OFFSET {page * PAGE_SIZE}" if page else ""
-    rows = sql["rows"].format(
-        page=f"""((SELECT {columns} {own} ORDER BY c.{order} LIMIT {(page + 1) * PAGE_SIZE})
+    rows = sql.rows(
+        f"""((SELECT {columns} {own} ORDER BY c.{order} LIMIT {(page + 1) * PAGE_SIZE})
       UNION ALL (SELECT {columns} {shared})
       ORDER BY {order} LIMIT {PAGE_SIZE}{offset})"""
     )
     count = _count(f"SELECT 1 {own}", f"SELECT 1 {shared}", limit)
-    return Floor([(count, params), (rows, params)], count=0, rows=1, key=sql["key"], limit=limit)
+    return Floor([(count, params), (rows, params)], count=0, rows=1, key=sql.key, limit=limit)
 
 
-CASE_LIST = {
-    "columns": "c.id, c.number, c.client_id, c.status, c.caseworker_id, c.opened_on, "
-    "c.access_route_id",
-    "order": "opened_on DESC",
-    "key": 7,
-    "rows": """
-SELECT p.id, p.number, cl.family_name, cl.given_names, cl.number, p.status, u.display_name,
-       p.opened_on, ar.name
-FROM {page} p
-LEFT JOIN client cl ON cl.id = p.client_id
-LEFT JOIN "user" u ON u.id = p.caseworker_id AND u.authority_id = %(a)s
-LEFT JOIN access_route ar ON ar.id = p.access_route_id
-ORDER BY p.opened_on DESC""",
-}
-CLIENT_LIST = {
-    "columns": "c.id, c.number, c.family_name, c.given_names, c.birth_date, c.nationality, "
-    "c.residence_status_id, c.residence_valid_until, c.municipality_id",
-    "order": "family_name",
-    "key": 2,
-    "rows": """
-SELECT p.id, p.number, p.family_name, p.given_names, p.birth_date, p.nationality, rs.name,
-       p.residence_valid_until, m.name
-FROM {page} p
-LEFT JOIN residence_status rs ON rs.id = p.residence_status_id
-LEFT JOIN municipality m ON m.id = p.municipality_id
-ORDER BY p.family_name""",
-}
+CASE_LIST = ListPage(
+    "opened_on DESC",
+    "p.id, p.number, cl.family_name, cl.given_names, cl.number, p.status, u.display_name, "
+    "p.opened_on, ar.name",
+    {
+        "client cl": "cl.id = p.client_id",
+        '"user" u': "u.id = p.caseworker_id AND u.authority_id = %(a)s",
+        "access_route ar": "ar.id = p.access_route_id",
+    },
+)
+CLIENT_LIST = ListPage(
+    "family_name",
+    "p.id, p.number, p.family_name, p.given_names, p.birth_date, p.nationality, rs.name, "
+    "p.residence_valid_until, m.name",
+    {
+        "residence_status rs": "rs.id = p.residence_status_id",
+        "municipality m": "m.id = p.municipality_id",
+    },
+)
 
 
 def case_list_floor(
     facts: Facts, params: dict, condition="TRUE", page=0, search=False, shared=None
 ) -> Floor:
     limit = facts.search_limit if search else facts.list_limit
-    sql = {**CASE_LIST, "page": page}
-    return _own_and_shared_floor(params, limit, '"case" c', SHARED, condition, sql, shared)
+    return _own_and_shared_floor(
+        params, limit, '"case" c', SHARED, condition, CASE_LIST, page, shared
+    )
 
 
 # A search of the case list: the case number, or the client's name or number. The own cases'

@@ -130,6 +130,7 @@ class Table:
 
 
 def tables() -> dict[str, Table]:
+    """The tables the region loads, in load order: referenced tables first."""
     owned = (*EDITABLE, "authority_id")
     specs = {
         "client": ("id", "number", "family_name", "given_names", "birth_date", "gender",
@@ -161,29 +162,9 @@ def tables() -> dict[str, Table]:
     return {name: Table(name, columns) for name, columns in specs.items()}
 
 
-# Load order: referenced tables first.
-LOAD_ORDER = (
-    "client",
-    "household_member",
-    "consent",
-    "consent_agency",
-    "consent_authority",
-    "case",
-    "need",
-    "goal",
-    "measure",
-    "referral",
-    "activity",
-    "evaluation",
-    "structural_issue",
-    "case_share",
-)
-
-
 def flush(connection, all_tables: dict[str, Table]) -> None:
     with connection.cursor() as cursor:
-        for name in LOAD_ORDER:
-            table = all_tables[name]
+        for name, table in all_tables.items():
             data = table.buffer.getvalue()
             if not data:
                 continue
@@ -509,7 +490,7 @@ def generate(args, url: str) -> dict:
         today = date.today()
         raw = db.engine.raw_connection()
     connection = raw.driver_connection
-    names = [*LOAD_ORDER]
+    names = [*tables()]
     with app.app_context(), db.engine.begin() as sa_connection:
         dropped = plain_indexes(sa_connection, names)
         for name, _definition in dropped:

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import AUDIT_ACTION, choice_check, choice_column
+from .choices import AUDIT_ACTION, choice_column
 from .db import db
 from .reference import Authority
-from .sql import reference_column
+from .sql import authority_index, reference_column
 from .types import UTCDateTime, datetime_label, utcnow
 from .user import User
 
@@ -16,12 +16,10 @@ from .user import User
 class AuditEvent(db.Model):
     """Who read or changed what, and when. Rows are only ever inserted."""
 
-    __tablename__ = "audit_event"
     __table_args__ = (
-        Index("ix_audit_event_authority_at", "authority_id", "at"),
+        authority_index("audit_event", "at", "at"),
         Index("ix_audit_event_object", "object_type", "object_id"),
         Index("ix_audit_event_chain", "authority_id", "chain_seq"),
-        choice_check("action", AUDIT_ACTION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,8 +59,6 @@ class AuditChainHead(db.Model):
 
 class NumberSequence(db.Model):
     """The last number handed out per authority, kind and year; see services.numbering."""
-
-    __tablename__ = "number_sequence"
 
     authority_id: Mapped[int] = mapped_column(
         ForeignKey("authority.id", ondelete="CASCADE"), primary_key=True

@@ -26,7 +26,6 @@ from .choices import (
     PRIORITY,
     REFERRAL_STATUS,
     SHARE_ACCESS,
-    choice_check,
     choice_column,
 )
 from .client import Client, Consent, OwnedMixin
@@ -41,7 +40,7 @@ from .reference import (
     MeasureType,
     NeedArea,
 )
-from .sql import covering_index, link_table, reference_column, trigram_index
+from .sql import LIVE, authority_index, figures_index, link_table, reference_column, trigram_index
 from .types import UTCDateTime, date_label
 from .user import User
 
@@ -50,30 +49,28 @@ FINAL_GOAL_STATUSES = ("achieved", "partly_achieved", "not_achieved", "dropped")
 
 
 class Case(OwnedMixin, EditableMixin, db.Model):
-    __tablename__ = "case"
     __table_args__ = (
         UniqueConstraint("authority_id", "number"),
         UniqueConstraint("id", "authority_id"),
         ForeignKeyConstraint(
             ["client_id", "authority_id"], ["client.id", "client.authority_id"], ondelete="CASCADE"
         ),
-        Index("ix_case_authority_opened_on", "authority_id", "opened_on"),
-        Index("ix_case_authority_status_opened_on", "authority_id", "status", "opened_on"),
-        Index("ix_case_authority_caseworker", "authority_id", "caseworker_id", "status"),
-        # The steering figures (services/statistics/, migration 0004): covering and
-        # partial, so that the figures are read from the indexes alone.
-        covering_index(
-            "ix_case_figures_open",
-            "authority_id",
+        authority_index("case", "opened_on", "opened_on"),
+        authority_index("case", "status_opened_on", "status", "opened_on"),
+        authority_index("case", "caseworker", "caseworker_id", "status"),
+        # The steering figures (services/statistics/): covering and partial, so that the
+        # figures are read from the indexes alone.
+        figures_index(
+            "case",
             "id",
+            name="open",
             include=("status", "opened_on", "client_id", "caseworker_id"),
-            where="archived_at IS NULL"
-            " AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')",
+            where=f"{LIVE} AND status IN ('intake', 'planning', 'active', 'on_hold', 'evaluation')",
         ),
-        covering_index(
-            "ix_case_figures_closed",
-            "authority_id",
+        figures_index(
+            "case",
             "closed_on",
+            name="closed",
             include=(
                 "id",
                 "opened_on",
@@ -82,17 +79,10 @@ class Case(OwnedMixin, EditableMixin, db.Model):
                 "client_id",
                 "caseworker_id",
             ),
-            where="archived_at IS NULL AND status = 'closed'",
+            where=f"{LIVE} AND status = 'closed'",
         ),
-        covering_index(
-            "ix_case_figures_opened",
-            "authority_id",
-            "opened_on",
-            include=("id",),
-            where="archived_at IS NULL",
-        ),
+        figures_index("case", "opened_on", name="opened", include=("id",)),
         trigram_index("case", "number"),
-        choice_check("status", CASE_STATUS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,19 +145,11 @@ def case_relationship(cls_name: str, **kw):
 
 
 class Need(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "need"
     __table_args__ = (
         case_fk(),
         UniqueConstraint("case_id", "need_area_id"),
-        Index("ix_need_authority_need_area", "authority_id", "need_area_id"),
-        covering_index(
-            "ix_need_figures",
-            "authority_id",
-            "case_id",
-            "need_area_id",
-            where="archived_at IS NULL",
-        ),
-        choice_check("priority", PRIORITY),
+        authority_index("need", "need_area", "need_area_id"),
+        figures_index("need", "case_id", "need_area_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,28 +165,15 @@ class Need(CasePartMixin, EditableMixin, db.Model):
 
 
 class Goal(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "goal"
     __table_args__ = (
         case_fk(),
         # Composite target so that a measure's goal is guaranteed to be of the same case.
         UniqueConstraint("id", "case_id"),
-        Index("ix_goal_authority_target_date", "authority_id", "target_date"),
-        covering_index(
-            "ix_goal_figures_due",
-            "authority_id",
-            "status",
-            "target_date",
-            include=("case_id", "need_area_id"),
-            where="archived_at IS NULL",
+        authority_index("goal", "target_date", "target_date"),
+        figures_index(
+            "goal", "status", "target_date", name="due", include=("case_id", "need_area_id")
         ),
-        covering_index(
-            "ix_goal_figures_case",
-            "authority_id",
-            "case_id",
-            include=("status", "need_area_id"),
-            where="archived_at IS NULL",
-        ),
-        choice_check("status", GOAL_STATUS),
+        figures_index("goal", "case_id", name="case", include=("status", "need_area_id")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,24 +199,14 @@ class Goal(CasePartMixin, EditableMixin, db.Model):
 
 
 class Measure(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "measure"
     __table_args__ = (
         case_fk(),
         ForeignKeyConstraint(
             ["goal_id", "case_id"], ["goal.id", "goal.case_id"], ondelete="CASCADE"
         ),
-        Index("ix_measure_authority_due_on", "authority_id", "status", "due_on"),
-        covering_index(
-            "ix_measure_figures_due",
-            "authority_id",
-            "status",
-            "due_on",
-            include=("case_id",),
-            where="archived_at IS NULL",
-        ),
+        authority_index("measure", "due_on", "status", "due_on"),
+        figures_index("measure", "status", "due_on", name="due", include=("case_id",)),
         CheckConstraint("status <> 'done' OR done_on IS NOT NULL", name="done_needs_date"),
-        choice_check("responsible", MEASURE_RESPONSIBLE),
-        choice_check("status", MEASURE_STATUS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,27 +233,23 @@ class Measure(CasePartMixin, EditableMixin, db.Model):
 
 
 class Referral(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "referral"
     __table_args__ = (
         case_fk(),
         # NO ACTION, checked at the end of the statement, lets a whole case be purged at once;
         # goals are archived, not deleted, while a referral names them.
         ForeignKeyConstraint(["goal_id", "case_id"], ["goal.id", "goal.case_id"]),
-        Index("ix_referral_authority_status_follow_up", "authority_id", "status", "follow_up_on"),
-        Index("ix_referral_authority_agency", "authority_id", "agency_id"),
-        covering_index(
-            "ix_referral_figures",
-            "authority_id",
+        authority_index("referral", "status_follow_up", "status", "follow_up_on"),
+        authority_index("referral", "agency", "agency_id"),
+        figures_index(
+            "referral",
             "status",
             "sent_on",
             include=("case_id", "agency_id", "need_area_id", "answered_on", "follow_up_on"),
-            where="archived_at IS NULL",
         ),
         CheckConstraint(
             "status = 'draft' OR status = 'withdrawn' OR consent_id IS NOT NULL",
             name="sent_needs_consent",
         ),
-        choice_check("status", REFERRAL_STATUS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -323,26 +278,22 @@ class Referral(CasePartMixin, EditableMixin, db.Model):
 
 
 class Activity(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "activity"
     __table_args__ = (
         case_fk(),
-        Index("ix_activity_authority_occurred_on", "authority_id", "occurred_on"),
+        authority_index("activity", "occurred_on", "occurred_on"),
         Index("ix_activity_case_occurred_on", "case_id", "occurred_on"),
-        covering_index(
-            "ix_activity_figures_recent",
-            "authority_id",
+        # Activities are counted archived or not.
+        figures_index(
+            "activity",
             "occurred_on",
+            name="recent",
             include=("case_id", "confidential"),
+            where=None,
         ),
-        covering_index(
-            "ix_activity_figures_case",
-            "authority_id",
-            "case_id",
-            "occurred_on",
-            include=("confidential",),
+        figures_index(
+            "activity", "case_id", "occurred_on", name="case", include=("confidential",), where=None
         ),
         CheckConstraint("duration_minutes >= 0 AND duration_minutes <= 1440", name="duration"),
-        choice_check("kind", ACTIVITY_KIND),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -364,10 +315,9 @@ case_conference_agency = link_table("case_conference", "agency")
 
 
 class CaseConference(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "case_conference"
     __table_args__ = (
         case_fk(),
-        Index("ix_case_conference_authority_held_on", "authority_id", "held_on"),
+        authority_index("case_conference", "held_on", "held_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -386,7 +336,6 @@ class CaseConference(CasePartMixin, EditableMixin, db.Model):
 class CaseChecklistItem(CasePartMixin, EditableMixin, db.Model):
     """A template item copied into a case; its text is a copy, so history stays put."""
 
-    __tablename__ = "case_checklist_item"
     __table_args__ = (
         case_fk(),
         Index("ix_case_checklist_item_case_position", "case_id", "need_area_id", "position"),
@@ -416,24 +365,16 @@ class CaseChecklistItem(CasePartMixin, EditableMixin, db.Model):
 
 
 class Evaluation(CasePartMixin, EditableMixin, db.Model):
-    __tablename__ = "evaluation"
     __table_args__ = (
         case_fk(),
         UniqueConstraint("case_id"),
-        covering_index(
-            "ix_evaluation_figures",
-            "authority_id",
-            "case_id",
-            include=("effort_minutes",),
-            where="archived_at IS NULL",
-        ),
+        figures_index("evaluation", "case_id", include=("effort_minutes",)),
         CheckConstraint("success_rating BETWEEN 1 AND 5", name="success_rating"),
         CheckConstraint(
             "client_satisfaction IS NULL OR client_satisfaction BETWEEN 1 AND 5",
             name="client_satisfaction",
         ),
         CheckConstraint("effort_minutes >= 0", name="effort_minutes"),
-        choice_check("effort_assessment", EFFORT_ASSESSMENT),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -460,15 +401,13 @@ class CaseShare(EditableMixin, db.Model):
     ``owner_authority_id`` is the case's authority; ``authority_id`` the recipient.
     """
 
-    __tablename__ = "case_share"
     __scope_owner__ = "owner_authority_id"
     __table_args__ = (
         ForeignKeyConstraint(
             ["case_id", "owner_authority_id"], ["case.id", "case.authority_id"], ondelete="CASCADE"
         ),
         CheckConstraint("authority_id <> owner_authority_id", name="not_with_owner"),
-        Index("ix_case_share_authority_case", "authority_id", "case_id"),
-        choice_check("access", SHARE_ACCESS),
+        authority_index("case_share", "case", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ database CHECK constraint, the admin select fields and the list display come fro
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Column, String, Table, event
 from sqlalchemy.orm import mapped_column
 
 
@@ -34,7 +34,11 @@ class Choices:
 
 
 def choice_column(choices: Choices, *, nullable: bool = False, default=None, index=True, **kw):
-    """A short string column whose allowed values the admin views read from ``info``."""
+    """A short string column whose allowed values the admin views read from ``info``.
+
+    The database checks them too: the column brings its CHECK constraint to the table it
+    joins (``_check_choices``), named after the column.
+    """
     return mapped_column(
         String(24),
         nullable=nullable,
@@ -48,6 +52,14 @@ def choice_column(choices: Choices, *, nullable: bool = False, default=None, ind
 def choice_check(column: str, choices: Choices) -> CheckConstraint:
     values = ", ".join(f"'{v}'" for v in choices.values)
     return CheckConstraint(f"{column} IN ({values})", name=column)
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _check_choices(column: Column, table) -> None:
+    """Give a choice column's table the CHECK constraint of its values."""
+    choices = column.info.get("choices")
+    if choices is not None and isinstance(table, Table):
+        table.append_constraint(choice_check(column.name, choices))
 
 
 AUTHORITY_KIND = Choices(

@@ -7,18 +7,17 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKeyConstraint,
-    Index,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_check, choice_column
+from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_column
 from .db import db
 from .mixins import EditableMixin
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
-from .sql import covering_index, link_table, reference_column, trigram_index
+from .sql import authority_index, figures_index, link_table, reference_column, trigram_index
 from .types import date_label
 
 
@@ -29,23 +28,21 @@ class OwnedMixin:
 
 
 class Client(OwnedMixin, EditableMixin, db.Model):
-    __tablename__ = "client"
     __table_args__ = (
         UniqueConstraint("authority_id", "number"),
         # Composite target for the FKs of household members, consents and cases, which
         # guarantees that they belong to the same authority as their client.
         UniqueConstraint("id", "authority_id"),
-        Index("ix_client_authority_family_name", "authority_id", "family_name", "given_names"),
-        Index("ix_client_authority_created_at", "authority_id", "created_at"),
+        authority_index("client", "family_name", "family_name", "given_names"),
+        authority_index("client", "created_at", "created_at"),
         # The residence permits among the steering figures' follow-ups (migration 0004).
-        covering_index(
-            "ix_client_figures_permit", "authority_id", "residence_valid_until", include=("id",)
+        figures_index(
+            "client", "residence_valid_until", name="permit", include=("id",), where=None
         ),
         # The list search (ILIKE '%term%') on PostgreSQL.
         trigram_index("client", "family_name"),
         trigram_index("client", "given_names"),
         trigram_index("client", "number"),
-        choice_check("gender", GENDER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,12 +104,7 @@ def client_fk() -> ForeignKeyConstraint:
 
 
 class HouseholdMember(ClientPartMixin, EditableMixin, db.Model):
-    __tablename__ = "household_member"
-    __table_args__ = (
-        client_fk(),
-        choice_check("relation", HOUSEHOLD_RELATION),
-        choice_check("lives", LIVES),
-    )
+    __table_args__ = (client_fk(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     relation: Mapped[str] = choice_column(HOUSEHOLD_RELATION)
@@ -140,8 +132,7 @@ consent_agency = link_table("consent", "agency")
 
 
 class Consent(ClientPartMixin, EditableMixin, db.Model):
-    __tablename__ = "consent"
-    __table_args__ = (client_fk(), choice_check("form", CONSENT_FORM))
+    __table_args__ = (client_fk(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[str] = mapped_column(Text, nullable=False)

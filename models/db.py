@@ -1,4 +1,8 @@
-"""The SQLAlchemy handle, with the constraint naming convention and SQLite pragmas."""
+"""The SQLAlchemy handle, with the constraint naming convention and SQLite pragmas.
+
+Table names are Flask-SQLAlchemy's: the model's class name in snake case (``CaseShare`` is
+``case_share``); no model spells its ``__tablename__`` out.
+"""
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event

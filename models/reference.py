@@ -3,7 +3,7 @@
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import AGENCY_KIND, AUTHORITY_KIND, OUTCOME, choice_check, choice_column
+from .choices import AGENCY_KIND, AUTHORITY_KIND, OUTCOME, choice_column
 from .db import db
 from .mixins import ReferenceMixin, TimestampMixin
 from .sql import link_table, reference_column
@@ -14,13 +14,8 @@ agency_need_area = link_table("agency", "need_area")
 class Municipality(ReferenceMixin, db.Model):
     """A municipality of the region; ``code`` is the official municipality key (AGS)."""
 
-    __tablename__ = "municipality"
-
 
 class Authority(ReferenceMixin, db.Model):
-    __tablename__ = "authority"
-    __table_args__ = (choice_check("kind", AUTHORITY_KIND),)
-
     kind: Mapped[str] = choice_column(AUTHORITY_KIND)
     municipality_id: Mapped[int | None] = reference_column("municipality")
     case_number_prefix: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
@@ -29,13 +24,10 @@ class Authority(ReferenceMixin, db.Model):
 
 
 class NeedArea(ReferenceMixin, db.Model):
-    __tablename__ = "need_area"
+    """An area of need (Handlungsfeld): residence, language, work, housing, …"""
 
 
 class Agency(ReferenceMixin, db.Model):
-    __tablename__ = "agency"
-    __table_args__ = (choice_check("kind", AGENCY_KIND),)
-
     kind: Mapped[str] = choice_column(AGENCY_KIND)
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(60))
@@ -48,28 +40,23 @@ class Agency(ReferenceMixin, db.Model):
 
 
 class MeasureType(ReferenceMixin, db.Model):
-    __tablename__ = "measure_type"
     need_area_id: Mapped[int] = reference_column("need_area")
     need_area: Mapped[NeedArea] = relationship()
 
 
 class ResidenceStatus(ReferenceMixin, db.Model):
-    __tablename__ = "residence_status"
     legal_reference: Mapped[str | None] = mapped_column(String(120))
 
 
 class TargetGroup(ReferenceMixin, db.Model):
-    __tablename__ = "target_group"
+    """A target group of the integration work, e.g. unaccompanied minors or skilled workers."""
 
 
 class AccessRoute(ReferenceMixin, db.Model):
-    __tablename__ = "access_route"
+    """How a case came in: by the client, the immigration office, the Jobcenter, a school, …"""
 
 
 class ClosureReason(ReferenceMixin, db.Model):
-    __tablename__ = "closure_reason"
-    __table_args__ = (choice_check("outcome", OUTCOME),)
-
     outcome: Mapped[str] = choice_column(OUTCOME)
     requires_evaluation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -77,7 +64,6 @@ class ClosureReason(ReferenceMixin, db.Model):
 class ChecklistTemplate(ReferenceMixin, db.Model):
     """A reusable step list; without a need area it is the general process checklist."""
 
-    __tablename__ = "checklist_template"
     need_area_id: Mapped[int | None] = reference_column("need_area")
     need_area: Mapped[NeedArea | None] = relationship()
     items: Mapped[list["ChecklistTemplateItem"]] = relationship(
@@ -88,7 +74,6 @@ class ChecklistTemplate(ReferenceMixin, db.Model):
 
 
 class ChecklistTemplateItem(TimestampMixin, db.Model):
-    __tablename__ = "checklist_template_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
         ForeignKey("checklist_template.id", ondelete="CASCADE"), nullable=False, index=True

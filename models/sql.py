@@ -58,6 +58,27 @@ def covering_index(name: str, *columns: str, include=(), where: str | None = Non
     return Index(name, *columns, **options)
 
 
+# The rows the steering figures count: those not archived.
+LIVE = "archived_at IS NULL"
+
+
+def authority_index(table: str, name: str, *columns: str) -> Index:
+    """``ix_<table>_authority_<name>`` on the authority and ``columns``: one authority's
+    rows, filtered or sorted on them."""
+    return Index(f"ix_{table}_authority_{name}", "authority_id", *columns)
+
+
+def figures_index(
+    table: str, *columns: str, name: str | None = None, include=(), where: str | None = LIVE
+) -> Index:
+    """``ix_<table>_figures[_<name>]``: a covering index for the steering figures (migration
+    0004), led by the authority; of the live rows only unless ``where`` says otherwise."""
+    suffix = f"_{name}" if name else ""
+    return covering_index(
+        f"ix_{table}_figures{suffix}", "authority_id", *columns, include=include, where=where
+    )
+
+
 def link_table(owner: str, other: str) -> Table:
     """The association table ``<owner>_<other>`` linking rows of two tables by their ids.
 

@@ -2,27 +2,25 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import Date, ForeignKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .case import Case
-from .choices import ISSUE_STATUS, choice_check, choice_column
+from .choices import ISSUE_STATUS, choice_column
 from .client import OwnedMixin
 from .db import db
 from .mixins import EditableMixin
 from .reference import Authority, NeedArea
-from .sql import reference_column
+from .sql import authority_index, reference_column
 
 
 class StructuralIssue(OwnedMixin, EditableMixin, db.Model):
-    __tablename__ = "structural_issue"
     __table_args__ = (
         # The source case, if given, must be one of the reporting authority's own cases.
         # NO ACTION: the retention purge unlinks the issue before it deletes a case, since
         # SET NULL would clear the authority as well.
         ForeignKeyConstraint(["case_id", "authority_id"], ["case.id", "case.authority_id"]),
-        Index("ix_structural_issue_authority_reported_on", "authority_id", "reported_on"),
-        choice_check("status", ISSUE_STATUS),
+        authority_index("structural_issue", "reported_on", "reported_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

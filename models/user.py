@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import LOCALE, ROLE, choice_check, choice_column
+from .choices import LOCALE, ROLE, choice_column
 from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
 from .reference import Authority
@@ -44,9 +44,6 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
-    __tablename__ = "user"
-    __table_args__ = (choice_check("role", ROLE), choice_check("locale", LOCALE))
-
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from types import SimpleNamespace
 
 from models.case import case_conference_agency
 from models.client import consent_agency, consent_authority
@@ -18,6 +17,7 @@ from .common import (
     PERMANENT_STATUSES,
     SHORT_STATUSES,
     STATE_PROFILES,
+    Profile,
     _between,
     _weighted,
 )
@@ -26,14 +26,14 @@ from .common import (
 class CaseworkParts:
     """The part of ``DemoGenerator`` that fills a case with its work."""
 
-    def _needs(self, profile: SimpleNamespace, state: str, r: random.Random) -> list:
+    def _needs(self, profile: Profile, state: str, r: random.Random) -> list:
         chosen: dict[str, str] = {}
 
         def add(code: str, priority: str) -> None:
             if code in self.refs.need_areas and code not in chosen:
                 chosen[code] = priority
 
-        if getattr(profile, "spouse_abroad", False) or any(c.abroad for c in profile.children):
+        if profile.spouse_abroad or any(c.abroad for c in profile.children):
             add("family_reunification", "high")
         if any(c.needs and c.age < 6 for c in profile.children):
             add("childcare", "high")
@@ -91,9 +91,8 @@ class CaseworkParts:
                     r, start + timedelta(days=2), min(start + timedelta(days=30), activity_end)
                 )
             basis = agreed_on or self.today
-            goal = case.batch.add(
+            goal = case.add(
                 "goal",
-                case_id=case.id,
                 need_area_id=self.refs.need_areas[code],
                 description=description.format(**profile.words),
                 indicator=indicator.format(**profile.words) if indicator else None,
@@ -136,44 +135,48 @@ class CaseworkParts:
         start = goal["agreed_on"] or self.today
         for _ in range(r.randint(1, 2 if state == "planning" else 3)):
             type_id, type_name = r.choice(types)
-            responsible = _weighted(
-                r, {"client": 25, "case_manager": 30, "agency": 30, "joint": 15}
-            )
-            agency_id = None
-            if responsible == "agency":
-                if agencies:
-                    agency_id = r.choice(agencies)[0]
-                else:
-                    responsible = "case_manager"
+            responsible = self._responsible(agencies, r)
             due_on = _between(r, start + timedelta(days=7), goal["target_date"])
-            status, done_on = "planned", None
-            if state in ("active", "on_hold"):
-                status = (
-                    "done"
-                    if goal["status"] == "achieved"
-                    else _weighted(r, {"done": 35, "in_progress": 35, "planned": 30})
-                )
-            elif state in FINAL_STATES:
-                status = {
-                    "achieved": "done",
-                    "partly_achieved": r.choice(("done", "not_done")),
-                    "not_achieved": r.choice(("not_done", "cancelled")),
-                    "dropped": "cancelled",
-                }[goal["status"]]
-            if status == "done":
-                done_on = _between(r, start, min(due_on, activity_end))
-            case.batch.add(
+            case.add(
                 "measure",
-                case_id=case.id,
                 goal_id=goal["id"],
                 measure_type_id=type_id,
                 description=type_name,
-                responsible=responsible,
-                agency_id=agency_id,
+                **responsible,
                 due_on=due_on,
-                status=status,
-                done_on=done_on,
+                **self._progress(goal, state, start, min(due_on, activity_end), r),
             )
+
+    @staticmethod
+    def _responsible(agencies, r) -> dict:
+        """Who carries out a measure: ``responsible``, and the ``agency_id`` if an agency."""
+        responsible = _weighted(r, {"client": 25, "case_manager": 30, "agency": 30, "joint": 15})
+        if responsible != "agency":
+            return {"responsible": responsible, "agency_id": None}
+        if not agencies:
+            return {"responsible": "case_manager", "agency_id": None}
+        return {"responsible": responsible, "agency_id": r.choice(agencies)[0]}
+
+    @staticmethod
+    def _progress(goal, state, start, last_day, r) -> dict:
+        """How far a measure of ``goal`` got in a case in ``state``: its ``status``, and
+        ``done_on``, between ``start`` and ``last_day``, if done."""
+        status = "planned"
+        if state in ("active", "on_hold"):
+            status = (
+                "done"
+                if goal["status"] == "achieved"
+                else _weighted(r, {"done": 35, "in_progress": 35, "planned": 30})
+            )
+        elif state in FINAL_STATES:
+            status = {
+                "achieved": "done",
+                "partly_achieved": r.choice(("done", "not_done")),
+                "not_achieved": r.choice(("not_done", "cancelled")),
+                "dropped": "cancelled",
+            }[goal["status"]]
+        done_on = _between(r, start, last_day) if status == "done" else None
+        return {"status": status, "done_on": done_on}
 
     def _referrals(self, case, goals, state, activity_end, r) -> list[dict]:
         referrals = []
@@ -196,9 +199,8 @@ class CaseworkParts:
                         "rejected": 10,
                     },
                 )
-            referral = case.batch.add(
+            referral = case.add(
                 "referral",
-                case_id=case.id,
                 goal_id=goal["id"],
                 agency_id=agency_id,
                 need_area_id=self.refs.need_areas[code],
@@ -237,9 +239,8 @@ class CaseworkParts:
         first = min(ref["sent_on"] for ref in sent)
         agencies = self._agencies_of(sent)
         given_on = _between(r, max(opened, first - timedelta(days=10)), first)
-        consent = case.batch.add(
+        consent = case.add_for_client(
             "consent",
-            client_id=case.client["id"],
             purpose="Weitergabe der für die Vermittlung nötigen Daten an: "
             + ", ".join(self.refs.agency_names[a] for a in agencies),
             data_categories=(
@@ -268,9 +269,8 @@ class CaseworkParts:
         if not partners:
             return
         partner = partners[0]
-        consent = case.batch.add(
+        consent = case.add_for_client(
             "consent",
-            client_id=case.client["id"],
             purpose=f"Austausch mit {partner.name} im Rahmen des Case Managements",
             data_categories="Stammdaten, Aufenthaltsstatus, Bedarfe, Ziele und Maßnahmen",
             given_on=start,
@@ -278,9 +278,8 @@ class CaseworkParts:
             valid_until=self.today + timedelta(days=r.randint(60, 365)),  # still valid
         )
         case.batch.link(consent_authority, consent_id=consent["id"], authority_id=partner.id)
-        case.batch.add(
+        case.add(
             "case_share",
-            case_id=case.id,
             owner_authority_id=plan.authority.id,
             authority_id=partner.id,
             consent_id=consent["id"],
@@ -325,9 +324,8 @@ class CaseworkParts:
                 )
             )
             activities.append(
-                case.batch.add(
+                case.add(
                     "activity",
-                    case_id=case.id,
                     occurred_on=occurred_on,
                     kind=kind,
                     duration_minutes=duration,
@@ -341,9 +339,8 @@ class CaseworkParts:
     def _conference(self, case, sent, end, r) -> None:
         agencies = self._agencies_of(sent)
         first = min(ref["sent_on"] for ref in sent)
-        conference = case.batch.add(
+        conference = case.add(
             "case_conference",
-            case_id=case.id,
             held_on=_between(r, first, end),
             participants_note="Klient:in, Fallmanagement, "
             + ", ".join(self.refs.agency_names[a] for a in agencies),
@@ -356,6 +353,21 @@ class CaseworkParts:
             )
 
     def _evaluation(self, case, goals, activities, evaluated_on, closure_code, r) -> None:
+        rating = self._rating(goals, closure_code, r)
+        views = texts.EVALUATION_TEXTS
+        case.add(
+            "evaluation",
+            evaluated_on=evaluated_on,
+            **rating,
+            **self._effort(goals, activities),
+            client_view=r.choice(views["client_view"]) if rating["jointly_with_client"] else None,
+            caseworker_view=r.choice(views["caseworker_view"]),
+            lessons=r.choice(views["lessons"]),
+        )
+
+    @staticmethod
+    def _rating(goals, closure_code, r) -> dict:
+        """The success the goals show, and whether (and how satisfied) the client took part."""
         scores = {"achieved": 5, "partly_achieved": 3, "not_achieved": 1, "dropped": 2}
         values = [scores.get(goal["status"], 3) for goal, _ in goals] or [3]
         success = max(1, min(5, round(sum(values) / len(values))))
@@ -363,25 +375,21 @@ class CaseworkParts:
         satisfaction = None
         if jointly and r.random() < 0.9:
             satisfaction = max(1, min(5, success + r.choice((-1, 0, 0, 1))))
+        return {
+            "success_rating": success,
+            "jointly_with_client": jointly,
+            "client_satisfaction": satisfaction,
+        }
+
+    @staticmethod
+    def _effort(goals, activities) -> dict:
+        """The contacts' minutes, and how they compare with what the goals lead one to expect."""
         effort = sum(a["duration_minutes"] for a in activities)
         expected = 180 * max(1, len(goals))
-        assessment = (
-            "lower"
-            if effort < 0.7 * expected
-            else "higher"
-            if effort > 1.4 * expected
-            else "as_expected"
-        )
-        case.batch.add(
-            "evaluation",
-            case_id=case.id,
-            evaluated_on=evaluated_on,
-            jointly_with_client=jointly,
-            effort_minutes=effort,
-            effort_assessment=assessment,
-            success_rating=success,
-            client_satisfaction=satisfaction,
-            client_view=r.choice(texts.EVALUATION_TEXTS["client_view"]) if jointly else None,
-            caseworker_view=r.choice(texts.EVALUATION_TEXTS["caseworker_view"]),
-            lessons=r.choice(texts.EVALUATION_TEXTS["lessons"]),
-        )
+        if effort < 0.7 * expected:
+            assessment = "lower"
+        elif effort > 1.4 * expected:
+            assessment = "higher"
+        else:
+            assessment = "as_expected"
+        return {"effort_minutes": effort, "effort_assessment": assessment}

@@ -13,7 +13,9 @@ from .common import (
     PROTECTION_STATUSES,
     SHORT_STATUSES,
     UKRAINE_WAR,
+    DemoCase,
     Plan,
+    Profile,
     _ascii,
     _gendered,
     _weighted,
@@ -23,7 +25,7 @@ from .common import (
 class ClientParts:
     """The part of ``DemoGenerator`` that makes up a case's client and household."""
 
-    def _client(self, plan: Plan, r: random.Random, batch: Batch) -> tuple[dict, SimpleNamespace]:
+    def _client(self, plan: Plan, r: random.Random, batch: Batch) -> tuple[dict, Profile]:
         refs, today = self.refs, self.today
         nationality = _weighted(r, {k: v["weight"] for k, v in texts.NATIONALITIES.items()})
         profile_data = texts.NATIONALITIES[nationality]
@@ -73,23 +75,11 @@ class ClientParts:
         if r.random() < 0.35:
             local = f"{_ascii(given.split()[0])}.{_ascii(family)}"
             client["email"] = f"{local}@mail.example"
-        profile = SimpleNamespace(
-            nationality=nationality,
-            gender=name_gender,
-            given=given.split()[0],
-            family=family,
-            age=age,
-            minor=minor,
-            status=status,
-            languages=languages,
-            interpreter=interpreter,
-            words={
-                "country": texts.COUNTRY_NAMES[nationality],
-                "profession": r.choice(texts.PROFESSIONS),
-            },
-            spouse=None,
-            children=[],
-        )
+        words = {
+            "country": texts.COUNTRY_NAMES[nationality],
+            "profession": r.choice(texts.PROFESSIONS),
+        }
+        profile = Profile(client, name_gender, age, minor, status, words)
         return client, profile
 
     def _valid_until(self, status: str, r: random.Random) -> date | None:
@@ -177,9 +167,8 @@ class ClientParts:
             return None
         return self.refs.access_routes[_weighted(r, weights)]
 
-    def _household(
-        self, client: dict, profile: SimpleNamespace, r: random.Random, batch: Batch
-    ) -> None:
+    def _household(self, case: DemoCase, profile: Profile, r: random.Random) -> None:
+        client = case.client
         if profile.minor:
             return
         nationality = profile.nationality
@@ -194,19 +183,11 @@ class ClientParts:
             else:
                 family = self.names.family(nationality, spouse_gender, r)
             profile.spouse = SimpleNamespace(given=given, gender=spouse_gender)
-            batch.add(
-                "household_member",
-                client_id=client["id"],
-                relation="spouse",
-                family_name=family,
-                given_names=given,
-                birth_date=min(
-                    client["birth_date"] + timedelta(days=r.randint(-2500, 2500)),
-                    self.today - timedelta(days=365 * 19),
-                ),
-                lives="abroad" if spouse_abroad else "same_household",
-                country=nationality if spouse_abroad else None,
+            birth_date = min(
+                client["birth_date"] + timedelta(days=r.randint(-2500, 2500)),
+                self.today - timedelta(days=365 * 19),
             )
+            _member(case, "spouse", family, given, birth_date, abroad=spouse_abroad)
         if profile.age < 52 and r.random() < 0.55:
             father = profile.given if profile.gender == "male" else None
             if father is None and profile.spouse is not None:
@@ -222,27 +203,34 @@ class ClientParts:
                 abroad = spouse_abroad and r.random() < 0.6
                 needs = not abroad and age >= 1 and r.random() < (0.55 if age < 6 else 0.35)
                 profile.children.append(SimpleNamespace(age=age, abroad=abroad, needs=needs))
-                batch.add(
-                    "household_member",
-                    client_id=client["id"],
-                    relation="child",
-                    family_name=family,
-                    given_names=given,
-                    birth_date=self.today - timedelta(days=age * 365 + r.randint(0, 364)),
-                    lives="abroad" if abroad else "same_household",
-                    country=nationality if abroad else None,
+                birth_date = self.today - timedelta(days=age * 365 + r.randint(0, 364))
+                _member(
+                    case,
+                    "child",
+                    family,
+                    given,
+                    birth_date,
+                    abroad=abroad,
                     needs_childcare_or_school=needs,
                 )
         if refugee and r.random() < 0.06:
             gender = r.choice(("female", "male"))
-            batch.add(
-                "household_member",
-                client_id=client["id"],
-                relation="parent",
-                family_name=_gendered(profile.family, nationality, gender),
-                given_names=self.names.given(nationality, gender, r),
-                birth_date=client["birth_date"] - timedelta(days=r.randint(7300, 12000)),
-                lives="abroad",
-                country=nationality,
-            )
+            family = _gendered(profile.family, nationality, gender)
+            given = self.names.given(nationality, gender, r)
+            birth_date = client["birth_date"] - timedelta(days=r.randint(7300, 12000))
+            _member(case, "parent", family, given, birth_date, abroad=True)
         profile.spouse_abroad = spouse_abroad
+
+
+def _member(case: DemoCase, relation, family, given, birth_date, *, abroad, **values) -> None:
+    """A member of the client's household: living with them, or abroad in their country."""
+    case.add_for_client(
+        "household_member",
+        relation=relation,
+        family_name=family,
+        given_names=given,
+        birth_date=birth_date,
+        lives="abroad" if abroad else "same_household",
+        country=case.client["nationality"] if abroad else None,
+        **values,
+    )

@@ -18,7 +18,7 @@ from models.case import case_conference_agency
 from models.choices import CASE_STATUS
 from models.client import consent_agency, consent_authority
 
-from ..bulk import Tables
+from ..bulk import Batch, Tables
 from . import texts
 
 DEMO_REFERENCE_DATE = date(2026, 11, 2)
@@ -26,6 +26,66 @@ DEFAULT_CASES = 30
 DEFAULT_SEED = 42
 BATCH_SIZE = 2000
 BULK_CASES = 5000  # from this many cases: one transaction, keys or indexes built at its end
+
+
+class DemoCase:
+    """A case as its parts see it while the demo builds it: its row and its client's, the
+    batch they go into, and its checklist items, which are ticked at the end."""
+
+    def __init__(self, row: dict, client: dict, batch: Batch):
+        self.row = row
+        self.client = client
+        self.batch = batch
+        self.items: list[dict] = []
+
+    def __getattr__(self, column: str):
+        """The case's own columns (``id``, ``status``, ``opened_on``, …) from its row."""
+        try:
+            return self.__dict__["row"][column]
+        except KeyError:
+            raise AttributeError(column) from None
+
+    def add(self, table: str, **values) -> dict:
+        """A row of one of the case's parts, which names the case."""
+        return self.batch.add(table, case_id=self.row["id"], **values)
+
+    def add_for_client(self, table: str, **values) -> dict:
+        """A row of the client's (a household member, a consent), which names the client."""
+        return self.batch.add(table, client_id=self.client["id"], **values)
+
+
+class Profile:
+    """Who a demo client is beyond the client's row: what their household, needs and case
+    texts are drawn from. ``gender`` is the one their names were drawn for."""
+
+    def __init__(self, client: dict, gender: str, age: int, minor: bool, status: str, words):
+        self.client = client
+        self.gender = gender
+        self.age = age
+        self.minor = minor
+        self.status = status  # the residence status's code
+        self.words = words  # for the case texts' placeholders
+        self.spouse: SimpleNamespace | None = None
+        self.spouse_abroad = False
+        self.children: list[SimpleNamespace] = []
+
+    # What the client's row says: attribute → column.
+    _FROM_ROW = {
+        "nationality": "nationality",
+        "languages": "languages",
+        "interpreter": "interpreter_language",
+        "family": "family_name",
+    }
+
+    def __getattr__(self, name: str):
+        if name not in Profile._FROM_ROW:
+            raise AttributeError(name)
+        return self.client[Profile._FROM_ROW[name]]
+
+    @property
+    def given(self) -> str:
+        """The first given name."""
+        return self.client["given_names"].split()[0]
 
 
 class StateProfile(NamedTuple):

@@ -29,6 +29,7 @@ from .common import (
     LOAD,
     STATE_PROFILES,
     STATES,
+    DemoCase,
     DemoError,
     DemoSummary,
     Plan,
@@ -200,7 +201,7 @@ class DemoGenerator(ClientParts, CaseworkParts):
             self._issue(case, r, issue, batch)
         self._tick_checklist(case, r, worker)
 
-    def _build(self, plan: Plan, r: random.Random, worker, batch: Batch) -> SimpleNamespace:
+    def _build(self, plan: Plan, r: random.Random, worker, batch: Batch) -> DemoCase:
         refs, today, state = self.refs, self.today, plan.state
         opened = plan.opened_on
         client, profile = self._client(plan, r, batch)
@@ -241,20 +242,9 @@ class DemoGenerator(ClientParts, CaseworkParts):
             intake_on=intake_on,
         )
         batch.number(row, "case", opened)  # open_case: the year of the opening
-        # The case as the parts see it; its checklist items are ticked at the end.
-        case = SimpleNamespace(
-            row=row,
-            id=row["id"],
-            client=client,
-            status=state,
-            opened_on=opened,
-            intake_on=intake_on,
-            closed_on=None,
-            items=[],
-            batch=batch,
-        )
+        case = DemoCase(row, client, batch)
         self._copy_checklist(case, None)  # open_case: the general process
-        self._household(client, profile, r, batch)
+        self._household(case, profile, r)
 
         # Needs, goals, measures, referrals.
         needs = self._needs(profile, state, r)
@@ -266,7 +256,7 @@ class DemoGenerator(ClientParts, CaseworkParts):
             row["intake_summary"] = summary
         for code, priority in needs:  # record_needs: each need copies its area's checklist
             area_id = refs.need_areas[code]
-            need = batch.add("need", case_id=case.id, need_area_id=area_id, priority=priority)
+            need = case.add("need", need_area_id=area_id, priority=priority)
             self._copy_checklist(case, area_id)
             templates = texts.NEED_TEXTS.get(code)
             if templates:
@@ -300,18 +290,18 @@ class DemoGenerator(ClientParts, CaseworkParts):
             self._evaluation(case, goals, activities, evaluated_on, closure_code, r)
         if state in CLOSED_STATUSES:
             code = closure_code if state == "closed" else "no_case_management_need"
-            case.closed_on = row["closed_on"] = closed_on
+            row["closed_on"] = closed_on
             row["closure_reason_id"] = refs.closure_reasons.get(code) or next(
                 iter(refs.closure_reasons.values()), None
             )
             row["closure_note"] = texts.CLOSURE_NOTES.get(code)
         return case
 
-    def _copy_checklist(self, case: SimpleNamespace, need_area_id: int | None) -> None:
+    def _copy_checklist(self, case: DemoCase, need_area_id: int | None) -> None:
         """As ``services.cases.copy_checklist`` does, from the values it copies
         (``services.cases.checklist_copies``)."""
         for values in self.refs.checklists.get(need_area_id, ()):
-            case.items.append(case.batch.add("case_checklist_item", case_id=case.id, **values))
+            case.items.append(case.add("case_checklist_item", **values))
 
     def _tick_checklist(self, case, r, worker) -> None:
         share = STATE_PROFILES[case.status].ticked

@@ -199,27 +199,14 @@ class AgencyOutcome:
         return self.counts.get("rejected", 0)
 
 
-def referral_outcomes(
-    authority_id: int | None,
-    *,
-    sent_in: Period | None = None,
-    closed_in: Period | None = None,
-    by_need_area: bool = False,
-    need_area_id: int | None = None,
-) -> list[AgencyOutcome]:
+def referral_outcomes(authority_id: int | None, **selection) -> list[AgencyOutcome]:
     """Sent referrals per agency (and need area) by status.
 
-    ``sent_in``: referrals sent in a period (the dashboard); ``closed_in``: referrals of the
-    cases closed in a period (the report). Per need area, a referral counts in its own.
+    ``selection`` is that of ``_referral_figures``: ``sent_in``, referrals sent in a period
+    (the dashboard); ``closed_in``, referrals of the cases closed in a period (the report);
+    ``by_need_area`` and ``need_area_id``. Per need area, a referral counts in its own.
     """
-    outcomes, _days = _referral_figures(
-        authority_id,
-        sent_in=sent_in,
-        closed_in=closed_in,
-        by_need_area=by_need_area,
-        need_area_id=need_area_id,
-    )
-    return outcomes
+    return _referral_figures(authority_id, **selection)[0]
 
 
 def referral_figures(
