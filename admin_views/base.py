@@ -86,6 +86,25 @@ TYPE_FORMATTERS = {
 EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
 
 
+def conflict_message() -> str:
+    """The refusal of a save over a newer version (docs/design.md §8, optimistic locking)."""
+    return _(
+        "Der Datensatz wurde inzwischen von jemand anderem geändert. "
+        "Ihre Änderungen wurden nicht gespeichert. Bitte laden Sie den "
+        "Datensatz neu und tragen Sie Ihre Änderungen erneut ein."
+    )
+
+
+def is_current_version(submitted, model) -> bool:
+    """Whether the version a form was loaded at (its text) is the row's version now."""
+    return (
+        isinstance(submitted, str)
+        and submitted.isascii()
+        and submitted.isdigit()
+        and int(submitted) == model.version
+    )
+
+
 def _active_or_kept(model, keep_ids, order):
     condition = model.active.is_(True)
     if keep_ids:
@@ -393,15 +412,8 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         if hasattr(form, "version_token"):
             submitted = form.version_token.data
             del form["version_token"]
-            if not submitted or not submitted.isdigit() or int(submitted) != model.version:
-                flash(
-                    _(
-                        "Der Datensatz wurde inzwischen von jemand anderem geändert. "
-                        "Ihre Änderungen wurden nicht gespeichert. Bitte laden Sie den "
-                        "Datensatz neu und tragen Sie Ihre Änderungen erneut ein."
-                    ),
-                    "error",
-                )
+            if not is_current_version(submitted, model):
+                flash(conflict_message(), "error")
                 return False
         return super().update_model(form, model)
 
@@ -504,8 +516,10 @@ __all__ = [
     "ReferenceView",
     "allowed",
     "commit_keeping_loaded",
+    "conflict_message",
     "deny",
     "escape_formula",
+    "is_current_version",
     "msgid",
     "operations",
 ]

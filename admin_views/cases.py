@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from models import CaseChecklistItem, Goal, NeedArea, User, db
@@ -49,7 +50,9 @@ from .base import (
     LotseModelView,
     allowed,
     commit_keeping_loaded,
+    conflict_message,
     deny,
+    is_current_version,
     operations,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
@@ -134,10 +137,11 @@ class CaseView(LotseModelView):
     form_ajax_refs = {"client": lookups.CLIENT, "caseworker": lookups.staff_loader()}
 
     def on_model_change(self, form, model, is_created):
+        # The form sets the relationship; its key column still holds the loaded value until
+        # the flush, so the new caseworker is compared with what was loaded.
         history = sa_inspect(model).attrs.caseworker_id.history
-        reassigned = model.caseworker is not None and (
-            is_created or model.caseworker_id != (history.deleted or [None])[0]
-        )
+        loaded = (history.deleted or history.unchanged or [None])[0]
+        reassigned = model.caseworker is not None and (is_created or model.caseworker.id != loaded)
         if is_created and model.caseworker is None:
             model.caseworker = db.session.get(User, current_user.id)
         elif reassigned:
@@ -307,15 +311,7 @@ class CaseView(LotseModelView):
             item = db.session.get(CaseChecklistItem, item_id) if item_id else None
             if item is None or item.case_id != case.id:
                 abort(404)
-            try:
-                ensure_editable(case)
-            except CaseClosed as closed:
-                flash(str(closed.message), "error")
-            else:
-                tick(
-                    item, current_user.id, request.form.get("done") == "1", request.form.get("note")
-                )
-                db.session.commit()
+            self._tick(case, item)
             return redirect(url_for(".checklist_view", id=case.id) + f"#item-{item.id}")
         items = db.session.scalars(
             select(CaseChecklistItem)
@@ -340,6 +336,27 @@ class CaseView(LotseModelView):
             percent=round(100 * done / total) if total else 0,
             can_edit=self.can_edit and is_editable(case),
         )
+
+    def _tick(self, case, item) -> None:
+        """Tick or reopen ``item`` as the page's form says (docs/design.md §8, "Checklist
+        ticks"): a form loaded at an older version than the item's is refused, and so is a
+        save that loses the race to a concurrent one (the version check of the UPDATE). A
+        post without a version sets the state it names, which is idempotent."""
+        try:
+            ensure_editable(case)
+        except CaseClosed as closed:
+            flash(str(closed.message), "error")
+            return
+        submitted = request.form.get("version")
+        if submitted is not None and not is_current_version(submitted, item):
+            flash(conflict_message(), "error")
+            return
+        tick(item, current_user.id, request.form.get("done") == "1", request.form.get("note"))
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(conflict_message(), "error")
 
 
 class NeedView(LotseModelView):
