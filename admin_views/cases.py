@@ -54,6 +54,7 @@ from .base import (
     deny,
     is_current_version,
     operations,
+    parse_id,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
 from .i18n import choice_label
@@ -199,7 +200,7 @@ class CaseView(LotseModelView):
 
     @action("assign", _l("Fallmanager:in zuweisen"))
     def action_assign(self, ids):
-        ids = ",".join(str(int(i)) for i in ids)
+        ids = ",".join(str(pk) for pk in map(parse_id, ids) if pk is not None)
         return redirect(url_for(".assign_view", ids=ids))
 
     def is_action_allowed(self, name):
@@ -212,9 +213,8 @@ class CaseView(LotseModelView):
         """A team lead assigns active caseworkers of the own authority to cases in bulk."""
         if not allowed("case", ASSIGN):
             abort(403)
-        try:
-            ids = [int(i) for i in request.values.get("ids", "").split(",") if i]
-        except ValueError:
+        ids = [parse_id(i) for i in request.values.get("ids", "").split(",") if i]
+        if None in ids:
             abort(400)
         cases = own_cases(ids, current_user.authority_id)
         if not cases or len(cases) != len(set(ids)):
@@ -222,7 +222,7 @@ class CaseView(LotseModelView):
         staff = assignable_staff(current_user.authority_id)
         if request.method == "POST":
             chosen = next(
-                (u for u in staff if u.id == request.form.get("caseworker", type=int)), None
+                (u for u in staff if u.id == parse_id(request.form.get("caseworker"))), None
             )
             try:
                 if chosen is None:
@@ -255,9 +255,8 @@ class CaseView(LotseModelView):
         except CaseClosed as closed:
             flash(str(closed.message), "error")
             return redirect(url_for(".details_view", id=case.id))
-        try:
-            area_ids = {int(v) for v in request.form.getlist("need_area")}
-        except ValueError:
+        area_ids = {parse_id(v) for v in request.form.getlist("need_area")}
+        if None in area_ids:
             abort(400)
         areas = db.session.scalars(
             select(NeedArea).where(NeedArea.id.in_(area_ids), NeedArea.active.is_(True))
@@ -307,7 +306,7 @@ class CaseView(LotseModelView):
         if request.method == "POST":
             if not self.can_edit:
                 abort(403)
-            item_id = request.form.get("item", type=int)
+            item_id = parse_id(request.form.get("item"))
             item = db.session.get(CaseChecklistItem, item_id) if item_id else None
             if item is None or item.case_id != case.id:
                 abort(404)
@@ -496,7 +495,7 @@ class EvaluationView(LotseModelView):
         # The form shows each goal of the case with its final status (docs/design.md §2).
         if template == self.create_template:
             model = kwargs.get("model")
-            case_id = model.case_id if model is not None else request.args.get("case", type=int)
+            case_id = model.case_id if model is not None else parse_id(request.args.get("case"))
             form = kwargs.get("form")
             if case_id is None and form is not None and getattr(form, "case", None):
                 case_id = form.case.data.id if form.case.data is not None else None
