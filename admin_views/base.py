@@ -47,6 +47,7 @@ from services.due import CaseClosed, ensure_editable
 from .dates import LotseModelConverter, with_locale_date_filters
 from .exports import ExportMixin, commit_keeping_loaded, escape_formula
 from .fields import country_name, language_names
+from .forms import LotseForm
 from .i18n import format_date, format_datetime
 from .labels import LABELS
 from .lists import SEARCH_LISTS_KEPT, SEARCH_MAX_LENGTH, CappedCount, ListMixin, msgid
@@ -85,6 +86,40 @@ TYPE_FORMATTERS = {
     type(None): lambda view, value, *args: "",
 }
 EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
+
+
+# Row ids are INTEGER columns (int4 on PostgreSQL): a larger number names no row, and as a
+# query parameter it would overflow SQLite's integers or PostgreSQL's int4.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """The row id a request names (ASCII digits within ``MAX_ID``), else ``None``."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def conflict_message() -> str:
+    """The refusal of a save over a newer version (docs/design.md §8, optimistic locking)."""
+    return _(
+        "Der Datensatz wurde inzwischen von jemand anderem geändert. "
+        "Ihre Änderungen wurden nicht gespeichert. Bitte laden Sie den "
+        "Datensatz neu und tragen Sie Ihre Änderungen erneut ein."
+    )
+
+
+def is_current_version(submitted, model) -> bool:
+    """Whether the version a form was loaded at (its text) is the row's version now."""
+    return (
+        isinstance(submitted, str)
+        and submitted.isascii()
+        and submitted.isdigit()
+        and int(submitted) == model.version
+    )
 
 
 def _active_or_kept(model, keep_ids, order):
@@ -156,7 +191,7 @@ class ProtectedMixin:
             # Back to the page after logging in; a POST (a search, say) cannot be repeated.
             back = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("auth.login", next=back))
-        deny(self.endpoint, request.args.get("id", type=int), 403, **self._attempted(name))
+        deny(self.endpoint, parse_id(request.args.get("id")), 403, **self._attempted(name))
 
     def _attempted(self, name: str) -> dict:
         """The operation the view method ``name`` performs, for the audit row of a denial."""
@@ -184,6 +219,7 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
     column_labels = LABELS
     # -- dates typed and shown as the reader writes them (admin_views/dates.py) ----------
     model_form_converter = LotseModelConverter
+    form_base_class = LotseForm  # field messages in German, Flask-Admin's fields' too
     filter_converter = with_locale_date_filters(LotseFilterConverter())
     # -------------------------------------------------------------------------------------
     column_type_formatters = TYPE_FORMATTERS
@@ -263,7 +299,7 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         if refused is not None:
             return refused
         if self._refuses(name):
-            row_id = request.args.get("id", type=int) or request.form.get("id", type=int)
+            row_id = parse_id(request.args.get("id")) or parse_id(request.form.get("id"))
             deny(self.endpoint, row_id, 403, **self._attempted(name))
         return None
 
@@ -293,9 +329,8 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         row the authority rule hides is "not found", never "forbidden" (and the denial is
         recorded), where Flask-Admin would redirect with a flash message. A GET of client or
         case data records the read; the caller commits it."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = id if isinstance(id, int) else parse_id(id)
+        if pk is None:
             abort(404)
         found = load(pk)
         if found is None:
@@ -311,7 +346,8 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         _l("Die ausgewählten Datensätze archivieren?"),
     )
     def action_archive(self, ids):
-        ids = [int(i) for i in ids]  # psycopg 3 refuses to compare integers with strings
+        # psycopg 3 refuses to compare integers with strings; a forged id names no row.
+        ids = [pk for pk in map(parse_id, ids) if pk is not None]
         rows = db.session.scalars(select(self.model).where(self.model.id.in_(ids))).all()
         now = utcnow()
         for row in rows:
@@ -361,7 +397,7 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         if request.method == "GET":
             # Links from the case file pre-fill the case (or client, goal) of a new entry.
             for name in self.prefill_fields:
-                value = request.args.get(name, type=int)
+                value = parse_id(request.args.get(name))
                 field = getattr(form, name, None)
                 if value is None or field is None:
                     continue
@@ -400,7 +436,7 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
             if not isinstance(field, AjaxSelectField | QuerySelectField):
                 continue
             raw = [v for v in (field.raw_data or []) if v not in ("", "__None")]
-            if raw and not field.data:
+            if raw and not field.data and not field.errors:
                 field.errors = [*field.errors, _("Keine gültige Auswahl.")]
                 valid = False
         return valid
@@ -409,15 +445,8 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
         if hasattr(form, "version_token"):
             submitted = form.version_token.data
             del form["version_token"]
-            if not submitted or not submitted.isdigit() or int(submitted) != model.version:
-                flash(
-                    _(
-                        "Der Datensatz wurde inzwischen von jemand anderem geändert. "
-                        "Ihre Änderungen wurden nicht gespeichert. Bitte laden Sie den "
-                        "Datensatz neu und tragen Sie Ihre Änderungen erneut ein."
-                    ),
-                    "error",
-                )
+            if not is_current_version(submitted, model):
+                flash(conflict_message(), "error")
                 return False
         return super().update_model(form, model)
 
@@ -521,8 +550,11 @@ __all__ = [
     "ReferenceView",
     "allowed",
     "commit_keeping_loaded",
+    "conflict_message",
     "deny",
     "escape_formula",
+    "is_current_version",
     "msgid",
     "operations",
+    "parse_id",
 ]

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from models import Activity, CaseChecklistItem, Evaluation, Goal, Measure, NeedArea, User, db
@@ -49,9 +50,12 @@ from .base import (
     LotseModelView,
     allowed,
     commit_keeping_loaded,
+    conflict_message,
     deny,
+    is_current_version,
     operations,
     own_fields,
+    parse_id,
 )
 from .filters import NeedAreaFilter, NoContactFilter, OverdueFilter, UnassignedFilter
 from .i18n import choice_label
@@ -135,10 +139,11 @@ class CaseView(LotseModelView):
     form_ajax_refs = {"client": lookups.CLIENT, "caseworker": lookups.staff_loader()}
 
     def on_model_change(self, form, model, is_created):
+        # The form sets the relationship; its key column still holds the loaded value until
+        # the flush, so the new caseworker is compared with what was loaded.
         history = sa_inspect(model).attrs.caseworker_id.history
-        reassigned = model.caseworker is not None and (
-            is_created or model.caseworker_id != (history.deleted or [None])[0]
-        )
+        loaded = (history.deleted or history.unchanged or [None])[0]
+        reassigned = model.caseworker is not None and (is_created or model.caseworker.id != loaded)
         if is_created and model.caseworker is None:
             model.caseworker = db.session.get(User, current_user.id)
         elif reassigned:
@@ -196,7 +201,7 @@ class CaseView(LotseModelView):
 
     @action("assign", _l("Fallmanager:in zuweisen"))
     def action_assign(self, ids):
-        ids = ",".join(str(int(i)) for i in ids)
+        ids = ",".join(str(pk) for pk in map(parse_id, ids) if pk is not None)
         return redirect(url_for(".assign_view", ids=ids))
 
     def is_action_allowed(self, name):
@@ -209,9 +214,8 @@ class CaseView(LotseModelView):
         """A team lead assigns active caseworkers of the own authority to cases in bulk."""
         if not allowed("case", ASSIGN):
             abort(403)
-        try:
-            ids = [int(i) for i in request.values.get("ids", "").split(",") if i]
-        except ValueError:
+        ids = [parse_id(i) for i in request.values.get("ids", "").split(",") if i]
+        if None in ids:
             abort(400)
         cases = own_cases(ids, current_user.authority_id)
         if not cases or len(cases) != len(set(ids)):
@@ -219,7 +223,7 @@ class CaseView(LotseModelView):
         staff = assignable_staff(current_user.authority_id)
         if request.method == "POST":
             chosen = next(
-                (u for u in staff if u.id == request.form.get("caseworker", type=int)), None
+                (u for u in staff if u.id == parse_id(request.form.get("caseworker"))), None
             )
             try:
                 if chosen is None:
@@ -252,9 +256,8 @@ class CaseView(LotseModelView):
         except CaseClosed as closed:
             flash(str(closed.message), "error")
             return redirect(url_for(".details_view", id=case.id))
-        try:
-            area_ids = {int(v) for v in request.form.getlist("need_area")}
-        except ValueError:
+        area_ids = {parse_id(v) for v in request.form.getlist("need_area")}
+        if None in area_ids:
             abort(400)
         areas = db.session.scalars(
             select(NeedArea).where(NeedArea.id.in_(area_ids), NeedArea.active.is_(True))
@@ -304,19 +307,11 @@ class CaseView(LotseModelView):
         if request.method == "POST":
             if not self.can_edit:
                 abort(403)
-            item_id = request.form.get("item", type=int)
+            item_id = parse_id(request.form.get("item"))
             item = db.session.get(CaseChecklistItem, item_id) if item_id else None
             if item is None or item.case_id != case.id:
                 abort(404)
-            try:
-                ensure_editable(case)
-            except CaseClosed as closed:
-                flash(str(closed.message), "error")
-            else:
-                tick(
-                    item, current_user.id, request.form.get("done") == "1", request.form.get("note")
-                )
-                db.session.commit()
+            self._tick(case, item)
             return redirect(url_for(".checklist_view", id=case.id) + f"#item-{item.id}")
         items = db.session.scalars(
             select(CaseChecklistItem)
@@ -341,6 +336,27 @@ class CaseView(LotseModelView):
             percent=round(100 * done / total) if total else 0,
             can_edit=self.can_edit and is_editable(case),
         )
+
+    def _tick(self, case, item) -> None:
+        """Tick or reopen ``item`` as the page's form says (docs/design.md §8, "Checklist
+        ticks"): a form loaded at an older version than the item's is refused, and so is a
+        save that loses the race to a concurrent one (the version check of the UPDATE). A
+        post without a version sets the state it names, which is idempotent."""
+        try:
+            ensure_editable(case)
+        except CaseClosed as closed:
+            flash(str(closed.message), "error")
+            return
+        submitted = request.form.get("version")
+        if submitted is not None and not is_current_version(submitted, item):
+            flash(conflict_message(), "error")
+            return
+        tick(item, current_user.id, request.form.get("done") == "1", request.form.get("note"))
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(conflict_message(), "error")
 
 
 class NeedView(LotseModelView):
@@ -444,7 +460,7 @@ class EvaluationView(LotseModelView):
         # The form shows each goal of the case with its final status (docs/design.md §2).
         if template == self.create_template:
             model = kwargs.get("model")
-            case_id = model.case_id if model is not None else request.args.get("case", type=int)
+            case_id = model.case_id if model is not None else parse_id(request.args.get("case"))
             form = kwargs.get("form")
             if case_id is None and form is not None and getattr(form, "case", None):
                 case_id = form.case.data.id if form.case.data is not None else None

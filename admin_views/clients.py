@@ -15,7 +15,7 @@ from services.history import history
 from services.privacy import subject_access
 
 from . import lookups
-from .base import EXPORT, LotseModelView, allowed, deny
+from .base import EXPORT, LotseModelView, allowed, deny, parse_id
 from .fields import CountryField, LanguageField, LanguageListField
 from .labels import LABELS
 
@@ -83,7 +83,7 @@ class ClientView(LotseModelView):
     def subject_access_view(self):
         """Art. 15 GDPR: everything held about the client, as JSON or a readable page."""
         if not allowed("client", EXPORT):
-            deny("client", request.args.get("id", type=int), 403)
+            deny("client", parse_id(request.args.get("id")), 403)
         client = self.get_one(request.args.get("id"))
         if not is_own(client):
             deny("client", client.id, 404)  # only the owning authority answers for its data

@@ -5,6 +5,7 @@ import pytest
 from models import Case, CaseChecklistItem, Client, Goal, Measure, Need, Referral, db
 from models.scoping import unscoped
 from tests import factories
+from tests.test_access import form_errors
 
 
 @pytest.fixture
@@ -247,3 +248,37 @@ def test_the_empty_choice_of_an_optional_relation_reads_as_a_dash(caseworker_cli
     select = select[: select.index("</select>")]
     assert '<option selected value="__None">–</option>' in select
     assert ">__None<" not in html
+
+
+def test_a_caseworker_edits_a_colleagues_case_without_taking_it_over(
+    app, login_as, world, arranged
+):
+    with app.app_context(), unscoped("test arrangement"):
+        authority = db.session.get(factories.Authority, world.authority)
+        colleague = factories.make_user("kollegin@kreis-lippe.example", "caseworker", authority)
+        db.session.get(Case, arranged["case"]).caseworker_id = world.caseworker
+        db.session.commit()
+        colleague_id = colleague.id
+        version = db.session.get(Case, arranged["case"]).version
+    browser = login_as("kollegin@kreis-lippe.example")
+    form = {
+        "version_token": str(version),
+        "client": str(arranged["client"]),
+        "caseworker": str(world.caseworker),
+        "opened_on": "2026-03-01",
+        "intake_summary": "ergänzt von der Kollegin",
+    }
+    saved = browser.post(f"/admin/case/edit/?id={arranged['case']}", data=form)
+    assert saved.status_code == 302, form_errors(saved)
+    # Giving the case to someone else stays the team lead's.
+    form.update(version_token=str(version + 1), caseworker=str(world.team_lead))
+    refused = browser.post(f"/admin/case/edit/?id={arranged['case']}", data=form)
+    assert refused.status_code == 200
+    assert "Nur die Teamleitung weist Fälle anderen zu." in refused.get_data(as_text=True)
+    case = _check(app, lambda: db.session.get(Case, arranged["case"]))
+    assert (case.intake_summary, case.caseworker_id, case.version) == (
+        "ergänzt von der Kollegin",
+        world.caseworker,
+        version + 1,
+    )
+    assert colleague_id != world.caseworker
