@@ -45,6 +45,7 @@ from .reference import (
 from .referrals import ReferralView
 from .rendering import cached_menu
 from .report import ReportView
+from .role_grants import RoleGrantView
 from .security import csp_nonce
 from .steering import StructuralIssueView
 
@@ -86,6 +87,7 @@ def build_views():
         ChecklistTemplateView(m.ChecklistTemplate, name=_l("Checklisten"), category=REFERENCE),
         MunicipalityView(m.Municipality, name=_l("Kommunen"), category=REFERENCE),
         UserView(m.User, name=_l("Benutzer:innen"), category=ADMINISTRATION),
+        RoleGrantView(name=_l("Rollenanträge"), endpoint="role_grant", category=ADMINISTRATION),
         AuditEventView(m.AuditEvent, name=_l("Protokoll"), category=ADMINISTRATION),
         ProfileView(name=_l("Passwort ändern"), endpoint="profile", url="/admin/profile"),
     ]

@@ -31,7 +31,7 @@ from .reference import (
     TargetGroup,
 )
 from .steering import StructuralIssue
-from .user import User
+from .user import RoleGrant, User
 
 # isort: split
 # The authority rule names the classes above as this package exports them.
@@ -79,6 +79,7 @@ __all__ = [
     "NumberSequence",
     "Referral",
     "ResidenceStatus",
+    "RoleGrant",
     "StructuralIssue",
     "TargetGroup",
     "User",

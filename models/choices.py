@@ -177,6 +177,13 @@ ROLE = Choices(
     it_admin=_l("IT-Administration"),
     auditor=_l("Datenschutz / Revision"),
 )
+ROLE_GRANT_STATUS = Choices(
+    "role_grant_status",
+    pending=_l("wartet auf Bestätigung"),
+    confirmed=_l("bestätigt"),
+    rejected=_l("abgelehnt"),
+    expired=_l("abgelaufen"),
+)
 LOCALE = Choices("locale", de=_l("Deutsch"), en=_l("Englisch"))
 AUDIT_ACTION = Choices(
     "audit_action",

@@ -9,10 +9,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import LOCALE, ROLE, choice_check, choice_column
+from .choices import LOCALE, ROLE, ROLE_GRANT_STATUS, choice_check, choice_column
 from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
 from .reference import Authority
@@ -106,3 +106,45 @@ def dummy_password_check(password: str) -> None:
 @cache
 def _dummy_hash(time_cost: int, memory_kib: int) -> str:
     return _hasher_for(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+class RoleGrant(TimestampMixin, VersionMixin, db.Model):
+    """A request to give an account a role that takes a second person's confirmation.
+
+    ``services.role_grants`` holds the rule (docs/design.md §9, "four eyes"); the row keeps
+    who asked, for whom, until when, and who decided. At most one request per account is
+    pending at a time (a partial unique index, on both databases). The version counter
+    makes two people deciding at the same moment collide instead of both winning.
+    """
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        choice_check("role", ROLE),
+        choice_check("previous_role", ROLE),
+        choice_check("status", ROLE_GRANT_STATUS),
+        Index(
+            "uq_role_grant_pending_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = reference_column("user")
+    role: Mapped[str] = choice_column(ROLE, index=False)
+    previous_role: Mapped[str] = choice_column(ROLE, index=False)
+    status: Mapped[str] = choice_column(ROLE_GRANT_STATUS, default="pending")
+    requested_by_id: Mapped[int] = reference_column("user")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    decided_by_id: Mapped[int | None] = reference_column("user")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def __str__(self) -> str:
+        return f"{self.id}: {ROLE.label(self.role)}"

@@ -22,7 +22,10 @@ COMMANDS = {
         "deactivate": ["email"],
         "list": ["--authority"],
         "reset-password": ["email", "--password-stdin"],
-        "set-role": ["email", "role"],
+        "set-role": ["email", "role", "--by", "--password-stdin"],
+        "role-requests": [],
+        "confirm-role": ["grant_id", "--by", "--password-stdin"],
+        "reject-role": ["grant_id", "--by", "--password-stdin"],
     },
     "privacy": {
         "export": ["client_number", "--out"],
