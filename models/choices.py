@@ -33,14 +33,16 @@ class Choices:
         return value in self.labels
 
 
-def choice_column(choices: Choices, *, nullable: bool = False, default=None, index=True, **kw):
+def choice_column(
+    choices: Choices, *, nullable: bool = False, default=None, index=True, info=None, **kw
+):
     """A short string column whose allowed values the admin views read from ``info``."""
     return mapped_column(
         String(24),
         nullable=nullable,
         default=default,
         index=index,
-        info={"choices": choices},
+        info={"choices": choices, **(info or {})},
         **kw,
     )
 

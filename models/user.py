@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .choices import LOCALE, ROLE, ROLE_GRANT_STATUS, choice_check, choice_column
 from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
+from .privacy import gdpr
 from .reference import Authority
 from .sql import reference_column
 from .types import UTCDateTime
@@ -48,19 +49,33 @@ class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
     __table_args__ = (choice_check("role", ROLE), choice_check("locale", LOCALE))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    authority_id: Mapped[int] = reference_column("authority")
-    role: Mapped[str] = choice_column(ROLE)
-    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255), info={"secret": True})
-    session_token: Mapped[str] = mapped_column(
-        String(64), nullable=False, unique=True, default=new_session_token, info={"secret": True}
+    email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True, info=gdpr("staff"))
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False, info=gdpr("staff"))
+    authority_id: Mapped[int] = reference_column("authority", info=gdpr("staff"))
+    role: Mapped[str] = choice_column(ROLE, info=gdpr("staff"))
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, index=True, info=gdpr("staff")
     )
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locale: Mapped[str] = choice_column(LOCALE, default="de", index=False)
+    password_hash: Mapped[str | None] = mapped_column(
+        String(255), info={"secret": True, **gdpr("staff_security")}
+    )
+    session_token: Mapped[str] = mapped_column(
+        String(64),
+        nullable=False,
+        unique=True,
+        default=new_session_token,
+        info={"secret": True, **gdpr("staff_security")},
+    )
+    failed_logins: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, info=gdpr("staff_security")
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), info=gdpr("staff_security")
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), info=gdpr("staff_security")
+    )
+    locale: Mapped[str] = choice_column(LOCALE, default="de", index=False, info=gdpr("staff"))
 
     authority: Mapped[Authority] = relationship(foreign_keys=[authority_id])
 
@@ -108,6 +123,9 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
     return _hasher_for(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
 
 
+STAFF = gdpr("staff")
+
+
 class RoleGrant(TimestampMixin, VersionMixin, db.Model):
     """A request to give an account a role that takes a second person's confirmation.
 
@@ -132,15 +150,15 @@ class RoleGrant(TimestampMixin, VersionMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = reference_column("user")
-    role: Mapped[str] = choice_column(ROLE, index=False)
-    previous_role: Mapped[str] = choice_column(ROLE, index=False)
-    status: Mapped[str] = choice_column(ROLE_GRANT_STATUS, default="pending")
-    requested_by_id: Mapped[int] = reference_column("user")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    decided_by_id: Mapped[int | None] = reference_column("user")
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = reference_column("user", info=STAFF)
+    role: Mapped[str] = choice_column(ROLE, index=False, info=STAFF)
+    previous_role: Mapped[str] = choice_column(ROLE, index=False, info=STAFF)
+    status: Mapped[str] = choice_column(ROLE_GRANT_STATUS, default="pending", info=STAFF)
+    requested_by_id: Mapped[int] = reference_column("user", info=STAFF)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, info=STAFF)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, info=STAFF)
+    decided_by_id: Mapped[int | None] = reference_column("user", info=STAFF)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info=STAFF)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])

@@ -30,6 +30,7 @@ COMMANDS = {
     "privacy": {
         "export": ["client_number", "--out"],
         "purge": ["--dry-run"],
+        "register": ["--format", "--output"],
     },
 }
 TOPICS = {"seed": "cli.seed", "users": "cli.users", "privacy": "cli.privacy"}

@@ -127,8 +127,8 @@ def test_an_expired_request_cannot_be_confirmed_and_makes_way_for_a_new_one(app,
         assert (grant.status, again.status) == ("expired", "pending")
 
 
-def test_the_expiry_follows_the_configuration(app, world):
-    app.config["LOTSE_ROLE_GRANT_HOURS"] = 4
+def test_the_expiry_follows_the_configuration(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOTSE_ROLE_GRANT_HOURS", 4)
     with app.test_request_context(), unscoped("test"):
         target = _get(world.emails["caseworker"])
         grant = role_grants.request_role(target, "it_admin", by=_get(world.emails["it_admin"]))
