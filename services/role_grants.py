@@ -47,9 +47,11 @@ def _hours() -> int:
 
 def active_confirmers() -> int:
     """How many active accounts hold the confirming role."""
-    return db.session.scalar(
-        select(func.count(User.id)).where(User.role == CONFIRMER_ROLE, User.active.is_(True))
-    )
+    # As stored: an account being changed in this session does not count itself.
+    with db.session.no_autoflush:
+        return db.session.scalar(
+            select(func.count(User.id)).where(User.role == CONFIRMER_ROLE, User.active.is_(True))
+        )
 
 
 def needs_confirmation(role: str) -> bool:
@@ -162,12 +164,28 @@ def account_saved(user: User, *, by: User) -> RoleGrant | None:
     change follows ``account_changed``."""
     history = sa_inspect(user).attrs.role.history
     before = history.deleted[0] if history.deleted else user.role
+    was_active = sa_inspect(user).attrs.active.history.deleted
+    if was_active == [False] and user.active and before == user.role:
+        # Reactivating an account gives its role back, which four eyes must not miss.
+        ensure_reactivation_allowed(user)
     grant = None
     if user.role != before and needs_confirmation(user.role):
         requested, user.role = user.role, before
         grant = request_role(user, requested, by=by)
     account_changed(user, by=by, role_changed=user.role != before)
     return grant
+
+
+def ensure_reactivation_allowed(user: User) -> None:
+    """A deactivated account with a role under four eyes comes back only with another role."""
+    if needs_confirmation(user.role):
+        raise RoleGrantRefused(
+            _(
+                "Ein deaktiviertes Konto der %(role)s wird nur mit einer anderen Rolle wieder "
+                "aktiviert; die Rolle %(role)s ist danach neu zu beantragen.",
+                role=ROLE.label(user.role),
+            )
+        )
 
 
 def find_grant(grant_id) -> RoleGrant:

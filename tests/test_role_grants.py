@@ -169,6 +169,7 @@ def test_a_new_account_gets_the_it_role_only_on_a_fresh_installation(app, world)
         with pytest.raises(UserError, match="nicht sofort erhalten"):
             create_user(email="neu@kreis-lippe.example", **kwargs)
         _get(world.emails["it_admin"]).active = False
+        db.session.flush()
         user, _password = create_user(email="erst@kreis-lippe.example", **kwargs)
         assert user.role == "it_admin"
 
@@ -362,3 +363,20 @@ def test_web_decisions_need_the_csrf_token(app, csrf_app, world, second_it):
     data = {"id": "1", "decision": "confirm", "csrf_token": token}
     assert browser.post("/admin/role_grant/decide/", data=data).status_code == 302
     assert _grants(app)[0][3] == "confirmed"
+
+
+def test_web_a_deactivated_it_admin_comes_back_only_with_another_role(
+    app, login_as, world, second_it
+):
+    with app.app_context(), unscoped("test arrangement"):
+        _get(second_it).active = False
+        db.session.commit()
+    former = _user(app, second_it)
+    it = login_as("it_admin")
+    form = {**_user_form(former, "it_admin"), "active": "y"}
+    refused = it.post(f"/admin/user/edit/?id={former.id}", data=form)
+    assert "nur mit einer anderen Rolle wieder aktiviert" in refused.get_data(as_text=True)
+    assert not _user(app, second_it).active
+    demoted = it.post(f"/admin/user/edit/?id={former.id}", data=_user_form(former, "auditor"))
+    assert demoted.status_code == 302
+    assert (_user(app, second_it).active, _user(app, second_it).role) == (True, "auditor")
