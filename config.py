@@ -104,6 +104,8 @@ def load(app, test_config: dict | None = None) -> None:
         LOTSE_ARGON2_TIME_COST=_int("LOTSE_ARGON2_TIME_COST", 3),
         LOTSE_ARGON2_MEMORY_KIB=_int("LOTSE_ARGON2_MEMORY_KIB", 65536),
         LOTSE_RETENTION_CASE_YEARS=_int("LOTSE_RETENTION_CASE_YEARS", 3),
+        # How long a request for the it_admin role waits for its second confirmation.
+        LOTSE_ROLE_GRANT_HOURS=_int("LOTSE_ROLE_GRANT_HOURS", 72),
         LOTSE_EXPORT_MAX_ROWS=_int("LOTSE_EXPORT_MAX_ROWS", 10000),
         LOTSE_LIST_COUNT_LIMIT=_int("LOTSE_LIST_COUNT_LIMIT", 10000),
         LOTSE_SEARCH_COUNT_LIMIT=_int("LOTSE_SEARCH_COUNT_LIMIT", 1000),

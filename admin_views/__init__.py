@@ -45,6 +45,7 @@ from .reference import (
 from .referrals import ReferralView
 from .rendering import cached_menu
 from .report import ReportView
+from .role_grants import RoleGrantView
 from .security import csp_nonce
 from .steering import StructuralIssueView
 
@@ -109,6 +110,7 @@ MENU = (
         ADMINISTRATION,
         (
             (UserView, m.User, _l("Benutzer:innen")),
+            (RoleGrantView, "role_grant", _l("Rollenanträge")),
             (AuditEventView, m.AuditEvent, _l("Protokoll")),
         ),
     ),

@@ -1,10 +1,13 @@
 """Verwaltung: user accounts and the audit trail."""
 
+from flask import flash, g
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
 
-from services.users import UserError, account_changed
+from models.choices import ROLE
+from services.role_grants import account_saved, check_new_account_role
+from services.users import UserError
 
 from .base import LotseModelView
 
@@ -26,16 +29,28 @@ class UserView(LotseModelView):
     )
 
     def on_model_change(self, form, model, is_created):
-        if is_created:
-            return
         try:
-            account_changed(
-                model,
-                by=current_user,
-                role_changed=bool(sa_inspect(model).attrs.role.history.deleted),
-            )
+            if is_created:
+                check_new_account_role(model.role)
+                return
+            g.role_grant = account_saved(model, by=current_user)
         except UserError as refused:
             raise ValidationError(str(refused)) from None
+
+    def after_model_change(self, form, model, is_created):
+        grant = g.pop("role_grant", None)
+        if grant is not None:
+            flash(
+                _(
+                    "Die Rolle %(role)s für %(email)s ist beantragt (Antrag Nr. %(id)s). Sie "
+                    "wird wirksam, wenn eine zweite Person der IT-Administration sie unter "
+                    "„Rollenanträge“ bestätigt.",
+                    role=ROLE.label(grant.role),
+                    email=model.email,
+                    id=grant.id,
+                ),
+                "info",
+            )
 
 
 class AuditEventView(LotseModelView):

@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "it_admin": {
         **_grant(REFERENCE_DATA, VIEW, CREATE, EDIT, DELETE),
         "user": frozenset({VIEW, CREATE, EDIT}),
+        # Requests for the IT role: read them; confirm or reject another's (four eyes).
+        "role_grant": frozenset({VIEW, EDIT}),
     },
     "auditor": {
         **_grant(REFERENCE_DATA, VIEW),

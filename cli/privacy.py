@@ -1,4 +1,5 @@
-"""``flask privacy export|purge``: subject access and the retention purge."""
+"""``flask privacy export|purge|register``: subject access, the retention purge and the
+record of processing activities."""
 
 import json
 
@@ -9,11 +10,16 @@ from flask.cli import with_appcontext
 from models import db
 from models.scoping import unscoped
 from services.privacy import PrivacyError, find_client, purge, subject_access
+from services.register import build_register
+from services.register_output import to_markdown, to_xlsx
 
-from .common import committed
+from .common import committed, fail
 
 
-@click.group(help="Auskunft (Art. 15 DSGVO) und Löschfristen (Art. 17 DSGVO).")
+@click.group(
+    help="Auskunft (Art. 15 DSGVO), Löschfristen (Art. 17 DSGVO) und das Verzeichnis von "
+    "Verarbeitungstätigkeiten (Art. 30 DSGVO)."
+)
 def privacy():
     pass
 
@@ -57,3 +63,38 @@ def purge_command(dry_run):
     )
     if dry_run:
         click.echo("Probelauf: nichts wurde geändert.")
+
+
+@privacy.command("register")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["md", "xlsx"]),
+    default="md",
+    show_default=True,
+    help="Markdown oder Excel-Arbeitsmappe",
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="in diese Datei")
+@with_appcontext
+def register_command(output_format, output):
+    """Das Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO) aus der Installation."""
+    if output_format == "xlsx" and not output:
+        fail("eine xlsx-Datei braucht --output DATEI")
+    # Reads every authority's reference data and counts; writes nothing.
+    with unscoped("record of processing activities (flask privacy register)"):
+        register = build_register()
+        content = to_xlsx(register) if output_format == "xlsx" else to_markdown(register)
+    db.session.rollback()
+    if not output:
+        click.echo(content)
+        return
+    try:
+        if isinstance(content, bytes):
+            with open(output, "wb") as handle:
+                handle.write(content)
+        else:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(content + "\n")
+    except OSError as exc:
+        fail(f"{output} kann nicht geschrieben werden ({exc.strerror})")
+    click.echo(f"Verzeichnis von Verarbeitungstätigkeiten nach {output} geschrieben.")

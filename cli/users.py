@@ -1,5 +1,6 @@
 """``flask users …``: user accounts for IT staff."""
 
+import contextlib
 import sys
 
 import click
@@ -8,15 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import User, db
-from models.choices import ROLE
-from models.scoping import unscoped
+from models.choices import ROLE, ROLE_GRANT_STATUS
+from models.scoping import as_user, unscoped
+from models.types import datetime_label
+from services import role_grants
+from services.role_grants import RoleGrantRefused
 from services.users import (
     UserError,
     create_user,
     deactivate_user,
+    find_user,
     reset_password,
     reset_second_factor,
-    set_role,
 )
 
 from .common import committed, fail
@@ -99,15 +103,114 @@ def reset_password_command(email, password_stdin):
         click.echo(f"Einmaliges Passwort: {generated}")
 
 
+BY_HELP = "E-Mail des handelnden Kontos der IT-Administration (es bestätigt mit seinem Passwort)"
+
+
+def _actor(email: str | None, from_stdin: bool) -> User | None:
+    """The it_admin a command acts as, named by ``--by`` and proven by their password.
+
+    The CLI has no logged-in user; without this anybody with a shell could play both
+    parts of the four-eyes rule under two names.
+    """
+    if email is None:
+        return None
+    with committed(UserError):
+        user = find_user(email)
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"Passwort von {user.email}", hide_input=True, err=True)
+    if not user.check_password(password):
+        refused = RoleGrantRefused(f"das Passwort von {user.email} stimmt nicht")
+        _refuse("authenticate", refused, user)
+    return user
+
+
+def _refuse(step: str, refused: RoleGrantRefused, actor: User | None, grant_id=None):
+    db.session.rollback()
+    role_grants.record_refusal(step, refused, by=actor, grant_id=grant_id)
+    db.session.commit()
+    fail(str(refused))
+
+
+@contextlib.contextmanager
+def _acting(step: str, actor: User | None, grant_id=None):
+    """Commit the step; a refusal rolls it back, is put in the audit trail and fails."""
+    with as_user(actor) if actor is not None else contextlib.nullcontext():
+        try:
+            yield
+        except RoleGrantRefused as refused:
+            _refuse(step, refused, actor, grant_id)
+        except UserError as refused:
+            db.session.rollback()
+            fail(str(refused))
+        db.session.commit()
+
+
 @users.command("set-role")
 @click.argument("email")
 @click.argument("role")
+@click.option("--by", "by_email", default=None, help=BY_HELP)
+@click.option("--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe")
 @with_appcontext
-def set_role_command(email, role):
-    """Die Rolle eines Kontos ändern."""
-    with committed(UserError):
-        user = set_role(email, role)
-    click.echo(f"{user.email} hat jetzt die Rolle {ROLE.label(user.role)}.")
+def set_role_command(email, role, by_email, password_stdin):
+    """Die Rolle eines Kontos ändern; die Rolle IT-Administration nur beantragen."""
+    actor = _actor(by_email, password_stdin)
+    with _acting("request", actor):
+        user, grant = role_grants.set_role(email, role, by=actor)
+    if grant is None:
+        click.echo(f"{user.email} hat jetzt die Rolle {ROLE.label(user.role)}.")
+        return
+    click.echo(
+        f"Antrag Nr. {grant.id}: {user.email} soll die Rolle {ROLE.label(grant.role)} erhalten; "
+        f"bis {datetime_label(grant.expires_at)} bestätigt eine zweite Person der "
+        f"IT-Administration mit „flask users confirm-role {grant.id} --by E-MAIL“."
+    )
+
+
+@users.command("role-requests")
+@with_appcontext
+def role_requests_command():
+    """Offene Rollenanträge auflisten."""
+    for grant in role_grants.open_grants():
+        state = "offen" if role_grants.is_pending(grant) else ROLE_GRANT_STATUS.label("expired")
+        click.echo(
+            f"{grant.id}\t{grant.user.email}\t{grant.role}\t{grant.requested_by.email}\t"
+            f"{datetime_label(grant.requested_at)}\t{datetime_label(grant.expires_at)}\t{state}"
+        )
+
+
+@users.command("confirm-role")
+@click.argument("grant_id")
+@click.option("--by", "by_email", required=True, help=BY_HELP)
+@click.option("--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe")
+@with_appcontext
+def confirm_role_command(grant_id, by_email, password_stdin):
+    """Einen Rollenantrag als zweite Person der IT-Administration bestätigen."""
+    actor = _actor(by_email, password_stdin)
+    with _acting("confirm", actor, _int(grant_id)):
+        grant = role_grants.confirm(role_grants.find_grant(grant_id), by=actor)
+    click.echo(
+        f"Antrag Nr. {grant.id} bestätigt: {grant.user.email} hat jetzt die Rolle "
+        f"{ROLE.label(grant.role)}."
+    )
+
+
+@users.command("reject-role")
+@click.argument("grant_id")
+@click.option("--by", "by_email", required=True, help=BY_HELP)
+@click.option("--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe")
+@with_appcontext
+def reject_role_command(grant_id, by_email, password_stdin):
+    """Einen Rollenantrag ablehnen (oder als antragstellende Person zurückziehen)."""
+    actor = _actor(by_email, password_stdin)
+    with _acting("reject", actor, _int(grant_id)):
+        grant = role_grants.reject(role_grants.find_grant(grant_id), by=actor)
+    click.echo(f"Antrag Nr. {grant.id} abgelehnt: {grant.user.email} behält die bisherige Rolle.")
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 @users.command("reset-2fa")

@@ -31,7 +31,7 @@ from .reference import (
     TargetGroup,
 )
 from .steering import StructuralIssue
-from .user import RecoveryCode, User
+from .user import RecoveryCode, RoleGrant, User
 
 # isort: split
 # The authority rule names the classes above as this package exports them.
@@ -81,6 +81,7 @@ __all__ = [
     "RecoveryCode",
     "Referral",
     "ResidenceStatus",
+    "RoleGrant",
     "StructuralIssue",
     "TargetGroup",
     "User",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .choices import AUDIT_ACTION, choice_column
 from .db import db
+from .privacy import gdpr
 from .reference import Authority
 from .sql import authority_index, reference_column
 from .types import UTCDateTime, datetime_label, utcnow
@@ -23,19 +24,26 @@ class AuditEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
-    user_id: Mapped[int | None] = reference_column("user")
-    authority_id: Mapped[int | None] = reference_column("authority")
-    action: Mapped[str] = choice_column(AUDIT_ACTION)
-    object_type: Mapped[str | None] = mapped_column(String(60))
-    object_id: Mapped[int | None] = mapped_column(Integer)
-    changes: Mapped[dict | None] = mapped_column(JSON)
-    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, index=True, info=gdpr("audit")
+    )
+    user_id: Mapped[int | None] = reference_column("user", info=gdpr("audit"))
+    authority_id: Mapped[int | None] = reference_column("authority", info=gdpr("audit"))
+    action: Mapped[str] = choice_column(AUDIT_ACTION, info=gdpr("audit"))
+    object_type: Mapped[str | None] = mapped_column(String(60), info=gdpr("audit"))
+    object_id: Mapped[int | None] = mapped_column(Integer, info=gdpr("audit"))
+    changes: Mapped[dict | None] = mapped_column(
+        JSON,
+        info=gdpr(
+            "audit", art9="Art. 9 DSGVO möglich: alte und neue Feldwerte geänderter Datensätze"
+        ),
+    )
+    remote_addr: Mapped[str | None] = mapped_column(String(64), info=gdpr("audit"))
     # The hash chain (models/audit_chain.py): set by the database as the row is inserted.
-    chain_seq: Mapped[int | None] = mapped_column(Integer)
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    changes_hash: Mapped[str | None] = mapped_column(String(64))
-    row_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_seq: Mapped[int | None] = mapped_column(Integer, info=gdpr("audit"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64), info=gdpr("audit"))
+    changes_hash: Mapped[str | None] = mapped_column(String(64), info=gdpr("audit"))
+    row_hash: Mapped[str | None] = mapped_column(String(64), info=gdpr("audit"))
 
     user: Mapped[User | None] = relationship()
     authority: Mapped[Authority | None] = relationship()

@@ -30,7 +30,8 @@ from .choices import (
 )
 from .client import Client, Consent, OwnedMixin
 from .db import db
-from .mixins import EditableMixin
+from .mixins import METADATA, EditableMixin
+from .privacy import COUNSELLING, FREE_TEXT, HEALTH_AREA, gdpr
 from .reference import (
     AccessRoute,
     Agency,
@@ -86,19 +87,23 @@ class Case(OwnedMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(nullable=False, index=True)
-    number: Mapped[str] = mapped_column(String(40), nullable=False)
-    status: Mapped[str] = choice_column(CASE_STATUS, default="intake")
+    client_id: Mapped[int] = mapped_column(nullable=False, index=True, info=gdpr("metadata"))
+    number: Mapped[str] = mapped_column(String(40), nullable=False, info=gdpr("casework"))
+    status: Mapped[str] = choice_column(CASE_STATUS, default="intake", info=gdpr("casework"))
     caseworker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True
+        ForeignKey("user.id", ondelete="SET NULL"), index=True, info=gdpr("casework")
     )
-    access_route_id: Mapped[int | None] = reference_column("access_route")
-    opened_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today, index=True)
-    intake_on: Mapped[date | None] = mapped_column(Date)
-    intake_summary: Mapped[str | None] = mapped_column(Text)
-    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
-    closure_reason_id: Mapped[int | None] = reference_column("closure_reason")
-    closure_note: Mapped[str | None] = mapped_column(Text)
+    access_route_id: Mapped[int | None] = reference_column("access_route", info=gdpr("casework"))
+    opened_on: Mapped[date] = mapped_column(
+        Date, nullable=False, default=date.today, index=True, info=gdpr("casework")
+    )
+    intake_on: Mapped[date | None] = mapped_column(Date, info=gdpr("casework"))
+    intake_summary: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("casework"))
+    closure_reason_id: Mapped[int | None] = reference_column(
+        "closure_reason", info=gdpr("casework")
+    )
+    closure_note: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     authority: Mapped[Authority] = relationship(foreign_keys="Case.authority_id")
     client: Mapped[Client] = relationship(
@@ -126,7 +131,7 @@ class Case(OwnedMixin, EditableMixin, db.Model):
 class CasePartMixin(OwnedMixin):
     """A row that belongs to a case and, through it, to the case's authority."""
 
-    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True, info=METADATA)
 
 
 def case_fk() -> ForeignKeyConstraint:
@@ -153,9 +158,11 @@ class Need(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int] = reference_column("need_area")
-    description: Mapped[str | None] = mapped_column(Text)
-    priority: Mapped[str] = choice_column(PRIORITY, default="medium")
+    need_area_id: Mapped[int] = reference_column(
+        "need_area", info=gdpr("casework", art9=HEALTH_AREA)
+    )
+    description: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
+    priority: Mapped[str] = choice_column(PRIORITY, default="medium", info=gdpr("casework"))
 
     case: Mapped[Case] = case_relationship("Need", back_populates="needs")
     need_area: Mapped[NeedArea] = relationship()
@@ -177,13 +184,19 @@ class Goal(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int | None] = reference_column("need_area")
-    description: Mapped[str] = mapped_column(Text, nullable=False)
-    indicator: Mapped[str | None] = mapped_column(Text)
-    target_date: Mapped[date | None] = mapped_column(Date, index=True)
-    agreed_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = choice_column(GOAL_STATUS, default="open")
-    attainment_note: Mapped[str | None] = mapped_column(Text)
+    need_area_id: Mapped[int | None] = reference_column(
+        "need_area", info=gdpr("casework", art9=HEALTH_AREA)
+    )
+    description: Mapped[str] = mapped_column(
+        Text, nullable=False, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    indicator: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
+    target_date: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("casework"))
+    agreed_on: Mapped[date | None] = mapped_column(Date, info=gdpr("casework"))
+    status: Mapped[str] = choice_column(GOAL_STATUS, default="open", info=gdpr("casework"))
+    attainment_note: Mapped[str | None] = mapped_column(
+        Text, info=gdpr("free_text", art9=FREE_TEXT)
+    )
 
     case: Mapped[Case] = case_relationship("Goal", back_populates="goals")
     need_area: Mapped[NeedArea | None] = relationship()
@@ -210,14 +223,18 @@ class Measure(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    goal_id: Mapped[int] = mapped_column(nullable=False, index=True)
-    measure_type_id: Mapped[int | None] = reference_column("measure_type")
-    description: Mapped[str] = mapped_column(Text, nullable=False)
-    responsible: Mapped[str] = choice_column(MEASURE_RESPONSIBLE, default="case_manager")
-    agency_id: Mapped[int | None] = reference_column("agency")
-    due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = choice_column(MEASURE_STATUS, default="planned")
-    done_on: Mapped[date | None] = mapped_column(Date)
+    goal_id: Mapped[int] = mapped_column(nullable=False, index=True, info=gdpr("metadata"))
+    measure_type_id: Mapped[int | None] = reference_column("measure_type", info=gdpr("casework"))
+    description: Mapped[str] = mapped_column(
+        Text, nullable=False, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    responsible: Mapped[str] = choice_column(
+        MEASURE_RESPONSIBLE, default="case_manager", info=gdpr("casework")
+    )
+    agency_id: Mapped[int | None] = reference_column("agency", info=gdpr("casework"))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("casework"))
+    status: Mapped[str] = choice_column(MEASURE_STATUS, default="planned", info=gdpr("casework"))
+    done_on: Mapped[date | None] = mapped_column(Date, info=gdpr("casework"))
 
     case: Mapped[Case] = case_relationship("Measure")
     goal: Mapped[Goal] = relationship(
@@ -253,17 +270,23 @@ class Referral(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = reference_column("agency")
-    need_area_id: Mapped[int | None] = reference_column("need_area")
-    goal_id: Mapped[int | None] = mapped_column(index=True)
-    reason: Mapped[str] = mapped_column(Text, nullable=False)
-    consent_id: Mapped[int | None] = reference_column("consent")
-    status: Mapped[str] = choice_column(REFERRAL_STATUS, default="draft")
-    sent_on: Mapped[date | None] = mapped_column(Date)
-    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
-    answered_on: Mapped[date | None] = mapped_column(Date)
-    rejection_reason: Mapped[str | None] = mapped_column(Text)
-    outcome_note: Mapped[str | None] = mapped_column(Text)
+    agency_id: Mapped[int] = reference_column("agency", info=gdpr("casework"))
+    need_area_id: Mapped[int | None] = reference_column(
+        "need_area", info=gdpr("casework", art9=HEALTH_AREA)
+    )
+    goal_id: Mapped[int | None] = mapped_column(index=True, info=gdpr("metadata"))
+    reason: Mapped[str] = mapped_column(
+        Text, nullable=False, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    consent_id: Mapped[int | None] = reference_column("consent", info=gdpr("consent"))
+    status: Mapped[str] = choice_column(REFERRAL_STATUS, default="draft", info=gdpr("casework"))
+    sent_on: Mapped[date | None] = mapped_column(Date, info=gdpr("casework"))
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("casework"))
+    answered_on: Mapped[date | None] = mapped_column(Date, info=gdpr("casework"))
+    rejection_reason: Mapped[str | None] = mapped_column(
+        Text, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    outcome_note: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     case: Mapped[Case] = case_relationship("Referral")
     agency: Mapped[Agency] = relationship()
@@ -297,13 +320,21 @@ class Activity(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today)
-    kind: Mapped[str] = choice_column(ACTIVITY_KIND, default="meeting")
-    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    interpreter_used: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    summary: Mapped[str | None] = mapped_column(Text)
+    occurred_on: Mapped[date] = mapped_column(
+        Date, nullable=False, default=date.today, info=gdpr("casework")
+    )
+    kind: Mapped[str] = choice_column(ACTIVITY_KIND, default="meeting", info=gdpr("casework"))
+    duration_minutes: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, info=gdpr("casework")
+    )
+    interpreter_used: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, info=gdpr("casework")
+    )
+    summary: Mapped[str | None] = mapped_column(Text, info=gdpr("counselling", art9=COUNSELLING))
     # Counselling notes: never visible outside the owning authority (§ 203 StGB).
-    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    confidential: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, index=True, info=gdpr("casework")
+    )
 
     case: Mapped[Case] = case_relationship("Activity")
 
@@ -321,10 +352,12 @@ class CaseConference(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    held_on: Mapped[date] = mapped_column(Date, nullable=False)
-    participants_note: Mapped[str | None] = mapped_column(Text)
-    results: Mapped[str | None] = mapped_column(Text)
-    agreed_actions: Mapped[str | None] = mapped_column(Text)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False, info=gdpr("casework"))
+    participants_note: Mapped[str | None] = mapped_column(
+        Text, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    results: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
+    agreed_actions: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     case: Mapped[Case] = case_relationship("CaseConference")
     agencies: Mapped[list[Agency]] = relationship(secondary=case_conference_agency)
@@ -343,17 +376,23 @@ class CaseChecklistItem(CasePartMixin, EditableMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_item_id: Mapped[int | None] = mapped_column(
-        ForeignKey("checklist_template_item.id", ondelete="SET NULL"), index=True
+        ForeignKey("checklist_template_item.id", ondelete="SET NULL"),
+        index=True,
+        info=gdpr("metadata"),
     )
-    need_area_id: Mapped[int | None] = reference_column("need_area")
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    need_area_id: Mapped[int | None] = reference_column(
+        "need_area", info=gdpr("casework", art9=HEALTH_AREA)
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False, info=gdpr("casework"))
+    required: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, info=gdpr("casework")
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, info=gdpr("casework"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info=gdpr("casework"))
     done_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True
+        ForeignKey("user.id", ondelete="SET NULL"), index=True, info=gdpr("metadata")
     )
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     case: Mapped[Case] = case_relationship("CaseChecklistItem")
     template_item: Mapped[ChecklistTemplateItem | None] = relationship()
@@ -378,16 +417,26 @@ class Evaluation(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    evaluated_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    jointly_with_client: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    effort_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    effort_assessment: Mapped[str] = choice_column(EFFORT_ASSESSMENT, default="as_expected")
-    success_rating: Mapped[int] = mapped_column(Integer, nullable=False)
+    evaluated_on: Mapped[date] = mapped_column(
+        Date, nullable=False, index=True, info=gdpr("evaluation")
+    )
+    jointly_with_client: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, info=gdpr("evaluation")
+    )
+    effort_minutes: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, info=gdpr("evaluation")
+    )
+    effort_assessment: Mapped[str] = choice_column(
+        EFFORT_ASSESSMENT, default="as_expected", info=gdpr("evaluation")
+    )
+    success_rating: Mapped[int] = mapped_column(Integer, nullable=False, info=gdpr("evaluation"))
     # None means the client's satisfaction is unknown.
-    client_satisfaction: Mapped[int | None] = mapped_column(Integer)
-    client_view: Mapped[str | None] = mapped_column(Text)
-    caseworker_view: Mapped[str | None] = mapped_column(Text)
-    lessons: Mapped[str | None] = mapped_column(Text)
+    client_satisfaction: Mapped[int | None] = mapped_column(Integer, info=gdpr("evaluation"))
+    client_view: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
+    caseworker_view: Mapped[str | None] = mapped_column(
+        Text, info=gdpr("free_text", art9=FREE_TEXT)
+    )
+    lessons: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     case: Mapped[Case] = case_relationship("Evaluation")
 
@@ -411,16 +460,18 @@ class CaseShare(EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
-    owner_authority_id: Mapped[int] = reference_column("authority")
-    authority_id: Mapped[int] = reference_column("authority")
-    consent_id: Mapped[int] = reference_column("consent")
-    access: Mapped[str] = choice_column(SHARE_ACCESS, default="read")
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True, info=gdpr("sharing"))
+    owner_authority_id: Mapped[int] = reference_column("authority", info=gdpr("sharing"))
+    authority_id: Mapped[int] = reference_column("authority", info=gdpr("sharing"))
+    consent_id: Mapped[int] = reference_column("consent", info=gdpr("sharing"))
+    access: Mapped[str] = choice_column(SHARE_ACCESS, default="read", info=gdpr("sharing"))
     granted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True
+        ForeignKey("user.id", ondelete="SET NULL"), index=True, info=gdpr("sharing")
     )
-    granted_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today)
-    revoked_on: Mapped[date | None] = mapped_column(Date, index=True)
+    granted_on: Mapped[date] = mapped_column(
+        Date, nullable=False, default=date.today, info=gdpr("sharing")
+    )
+    revoked_on: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("sharing"))
 
     case: Mapped[Case] = case_relationship("CaseShare")
     authority: Mapped[Authority] = relationship(foreign_keys="CaseShare.authority_id")

@@ -33,7 +33,9 @@ class Choices:
         return value in self.labels
 
 
-def choice_column(choices: Choices, *, nullable: bool = False, default=None, index=True, **kw):
+def choice_column(
+    choices: Choices, *, nullable: bool = False, default=None, index=True, info=None, **kw
+):
     """A short string column whose allowed values the admin views read from ``info``.
 
     The database checks them too: the column brings its CHECK constraint to the table it
@@ -44,7 +46,7 @@ def choice_column(choices: Choices, *, nullable: bool = False, default=None, ind
         nullable=nullable,
         default=default,
         index=index,
-        info={"choices": choices},
+        info={"choices": choices, **(info or {})},
         **kw,
     )
 
@@ -188,6 +190,13 @@ ROLE = Choices(
     team_lead=_l("Teamleitung"),
     it_admin=_l("IT-Administration"),
     auditor=_l("Datenschutz / Revision"),
+)
+ROLE_GRANT_STATUS = Choices(
+    "role_grant_status",
+    pending=_l("wartet auf Bestätigung"),
+    confirmed=_l("bestätigt"),
+    rejected=_l("abgelehnt"),
+    expired=_l("abgelaufen"),
 )
 LOCALE = Choices("locale", de=_l("Deutsch"), en=_l("Englisch"))
 AUDIT_ACTION = Choices(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .choices import CONSENT_FORM, GENDER, HOUSEHOLD_RELATION, LIVES, choice_column
 from .db import db
-from .mixins import EditableMixin
+from .mixins import METADATA, EditableMixin
+from .privacy import FREE_TEXT, RESIDENCE, gdpr
 from .reference import Agency, Authority, Municipality, ResidenceStatus, TargetGroup
 from .sql import authority_index, figures_index, link_table, reference_column, trigram_index
 from .types import date_label
@@ -24,7 +25,7 @@ from .types import date_label
 class OwnedMixin:
     """Rows owned by one authority; the authority rule in ``models.scoping`` reads this."""
 
-    authority_id: Mapped[int] = reference_column("authority")
+    authority_id: Mapped[int] = reference_column("authority", info=METADATA)
 
 
 class Client(OwnedMixin, EditableMixin, db.Model):
@@ -46,24 +47,36 @@ class Client(OwnedMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), nullable=False)
-    family_name: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
-    given_names: Mapped[str] = mapped_column(String(200), nullable=False)
-    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
-    gender: Mapped[str] = choice_column(GENDER, default="unknown")
-    nationality: Mapped[str | None] = mapped_column(String(3), index=True)
-    languages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    interpreter_language: Mapped[str | None] = mapped_column(String(3))
-    arrival_date: Mapped[date | None] = mapped_column(Date)
-    residence_status_id: Mapped[int | None] = reference_column("residence_status")
-    residence_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
-    target_group_id: Mapped[int | None] = reference_column("target_group")
-    municipality_id: Mapped[int | None] = reference_column("municipality")
-    address: Mapped[str | None] = mapped_column(String(300))
-    phone: Mapped[str | None] = mapped_column(String(60))
-    email: Mapped[str | None] = mapped_column(String(200))
-    privacy_notice_given_on: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, info=gdpr("identity"))
+    family_name: Mapped[str] = mapped_column(
+        String(120), nullable=False, index=True, info=gdpr("identity")
+    )
+    given_names: Mapped[str] = mapped_column(String(200), nullable=False, info=gdpr("identity"))
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("identity"))
+    gender: Mapped[str] = choice_column(GENDER, default="unknown", info=gdpr("identity"))
+    nationality: Mapped[str | None] = mapped_column(String(3), index=True, info=gdpr("origin"))
+    languages: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, default=list, info=gdpr("origin")
+    )
+    interpreter_language: Mapped[str | None] = mapped_column(String(3), info=gdpr("origin"))
+    arrival_date: Mapped[date | None] = mapped_column(
+        Date, info=gdpr("residence", sensitive=RESIDENCE)
+    )
+    residence_status_id: Mapped[int | None] = reference_column(
+        "residence_status", info=gdpr("residence", sensitive=RESIDENCE)
+    )
+    residence_valid_until: Mapped[date | None] = mapped_column(
+        Date, index=True, info=gdpr("residence", sensitive=RESIDENCE)
+    )
+    target_group_id: Mapped[int | None] = reference_column(
+        "target_group", info=gdpr("residence", sensitive=RESIDENCE)
+    )
+    municipality_id: Mapped[int | None] = reference_column("municipality", info=gdpr("contact"))
+    address: Mapped[str | None] = mapped_column(String(300), info=gdpr("contact"))
+    phone: Mapped[str | None] = mapped_column(String(60), info=gdpr("contact"))
+    email: Mapped[str | None] = mapped_column(String(200), info=gdpr("contact"))
+    privacy_notice_given_on: Mapped[date | None] = mapped_column(Date, info=gdpr("consent"))
+    notes: Mapped[str | None] = mapped_column(Text, info=gdpr("free_text", art9=FREE_TEXT))
 
     authority: Mapped[Authority] = relationship()
     residence_status: Mapped[ResidenceStatus | None] = relationship()
@@ -92,7 +105,7 @@ class Client(OwnedMixin, EditableMixin, db.Model):
 class ClientPartMixin(OwnedMixin):
     """A row that belongs to a client and, through the client, to its authority."""
 
-    client_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    client_id: Mapped[int] = mapped_column(nullable=False, index=True, info=METADATA)
 
 
 def client_fk() -> ForeignKeyConstraint:
@@ -107,14 +120,14 @@ class HouseholdMember(ClientPartMixin, EditableMixin, db.Model):
     __table_args__ = (client_fk(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    relation: Mapped[str] = choice_column(HOUSEHOLD_RELATION)
-    family_name: Mapped[str] = mapped_column(String(120), nullable=False)
-    given_names: Mapped[str] = mapped_column(String(200), nullable=False)
-    birth_date: Mapped[date | None] = mapped_column(Date)
-    lives: Mapped[str] = choice_column(LIVES, default="same_household")
-    country: Mapped[str | None] = mapped_column(String(3))
+    relation: Mapped[str] = choice_column(HOUSEHOLD_RELATION, info=gdpr("family"))
+    family_name: Mapped[str] = mapped_column(String(120), nullable=False, info=gdpr("family"))
+    given_names: Mapped[str] = mapped_column(String(200), nullable=False, info=gdpr("family"))
+    birth_date: Mapped[date | None] = mapped_column(Date, info=gdpr("family"))
+    lives: Mapped[str] = choice_column(LIVES, default="same_household", info=gdpr("family"))
+    country: Mapped[str | None] = mapped_column(String(3), info=gdpr("family"))
     needs_childcare_or_school: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=False, index=True
+        Boolean, nullable=False, default=False, index=True, info=gdpr("family")
     )
 
     client: Mapped[Client] = relationship(
@@ -135,12 +148,14 @@ class Consent(ClientPartMixin, EditableMixin, db.Model):
     __table_args__ = (client_fk(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[str] = mapped_column(Text, nullable=False)
-    data_categories: Mapped[str] = mapped_column(Text, nullable=False)
-    given_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    form: Mapped[str] = choice_column(CONSENT_FORM, default="written", index=False)
-    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
-    withdrawn_on: Mapped[date | None] = mapped_column(Date, index=True)
+    purpose: Mapped[str] = mapped_column(Text, nullable=False, info=gdpr("consent"))
+    data_categories: Mapped[str] = mapped_column(Text, nullable=False, info=gdpr("consent"))
+    given_on: Mapped[date] = mapped_column(Date, nullable=False, index=True, info=gdpr("consent"))
+    form: Mapped[str] = choice_column(
+        CONSENT_FORM, default="written", index=False, info=gdpr("consent")
+    )
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("consent"))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, index=True, info=gdpr("consent"))
 
     client: Mapped[Client] = relationship(
         back_populates="consents",

@@ -5,13 +5,18 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from .privacy import gdpr
 from .types import UTCDateTime, utcnow
+
+METADATA = gdpr("metadata")
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, info=METADATA
+    )
     updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False, info=METADATA
     )
 
 
@@ -20,17 +25,21 @@ class AuthorMixin:
 
     @declared_attr
     def created_by_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("user.id", ondelete="SET NULL", use_alter=True), index=True)
+        return mapped_column(
+            ForeignKey("user.id", ondelete="SET NULL", use_alter=True), index=True, info=METADATA
+        )
 
     @declared_attr
     def updated_by_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("user.id", ondelete="SET NULL", use_alter=True), index=True)
+        return mapped_column(
+            ForeignKey("user.id", ondelete="SET NULL", use_alter=True), index=True, info=METADATA
+        )
 
 
 class VersionMixin:
     """Optimistic locking: every UPDATE checks and bumps the version."""
 
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, info=METADATA)
 
     @declared_attr.directive
     def __mapper_args__(cls):
@@ -38,7 +47,7 @@ class VersionMixin:
 
 
 class ArchiveMixin:
-    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, info=METADATA)
 
     @property
     def is_archived(self) -> bool:

@@ -10,6 +10,7 @@ from .choices import ISSUE_STATUS, choice_column
 from .client import OwnedMixin
 from .db import db
 from .mixins import EditableMixin
+from .privacy import gdpr
 from .reference import Authority, NeedArea
 from .sql import authority_index, reference_column
 
@@ -24,13 +25,15 @@ class StructuralIssue(OwnedMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_area_id: Mapped[int | None] = reference_column("need_area")
-    case_id: Mapped[int | None] = mapped_column(index=True)
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    description: Mapped[str] = mapped_column(Text, nullable=False)
-    reported_on: Mapped[date] = mapped_column(Date, nullable=False, default=date.today)
-    status: Mapped[str] = choice_column(ISSUE_STATUS, default="reported")
-    steering_note: Mapped[str | None] = mapped_column(Text)
+    need_area_id: Mapped[int | None] = reference_column("need_area", info=gdpr("not_personal"))
+    case_id: Mapped[int | None] = mapped_column(index=True, info=gdpr("metadata"))
+    title: Mapped[str] = mapped_column(String(200), nullable=False, info=gdpr("not_personal"))
+    description: Mapped[str] = mapped_column(Text, nullable=False, info=gdpr("not_personal"))
+    reported_on: Mapped[date] = mapped_column(
+        Date, nullable=False, default=date.today, info=gdpr("not_personal")
+    )
+    status: Mapped[str] = choice_column(ISSUE_STATUS, default="reported", info=gdpr("not_personal"))
+    steering_note: Mapped[str | None] = mapped_column(Text, info=gdpr("not_personal"))
 
     authority: Mapped[Authority] = relationship()
     need_area: Mapped[NeedArea | None] = relationship()

@@ -9,12 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .choices import LOCALE, ROLE, choice_column
+from .choices import LOCALE, ROLE, ROLE_GRANT_STATUS, choice_check, choice_column
 from .db import db
 from .mixins import AuthorMixin, TimestampMixin, VersionMixin
+from .privacy import gdpr
 from .reference import Authority
 from .sql import reference_column
 from .types import UTCDateTime, utcnow
@@ -45,25 +46,43 @@ def new_session_token() -> str:
 
 class User(UserMixin, TimestampMixin, AuthorMixin, VersionMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    authority_id: Mapped[int] = reference_column("authority")
-    role: Mapped[str] = choice_column(ROLE)
-    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255), info={"secret": True})
-    session_token: Mapped[str] = mapped_column(
-        String(64), nullable=False, unique=True, default=new_session_token, info={"secret": True}
+    email: Mapped[str] = mapped_column(String(200), nullable=False, unique=True, info=gdpr("staff"))
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False, info=gdpr("staff"))
+    authority_id: Mapped[int] = reference_column("authority", info=gdpr("staff"))
+    role: Mapped[str] = choice_column(ROLE, info=gdpr("staff"))
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, index=True, info=gdpr("staff")
     )
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locale: Mapped[str] = choice_column(LOCALE, default="de", index=False)
+    password_hash: Mapped[str | None] = mapped_column(
+        String(255), info={"secret": True, **gdpr("staff_security")}
+    )
+    session_token: Mapped[str] = mapped_column(
+        String(64),
+        nullable=False,
+        unique=True,
+        default=new_session_token,
+        info={"secret": True, **gdpr("staff_security")},
+    )
+    failed_logins: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, info=gdpr("staff_security")
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), info=gdpr("staff_security")
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), info=gdpr("staff_security")
+    )
+    locale: Mapped[str] = choice_column(LOCALE, default="de", index=False, info=gdpr("staff"))
     # The second factor (TOTP, RFC 6238): the secret encrypted with a key derived from
     # SECRET_KEY (services/second_factor.py); set but not yet enrolled while the enrolment
     # waits for its first code. The last accepted time step refuses a code used again.
-    totp_secret: Mapped[str | None] = mapped_column(String(255), info={"secret": True})
-    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_secret: Mapped[str | None] = mapped_column(
+        String(255), info={"secret": True, **gdpr("staff_security")}
+    )
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), info=gdpr("staff_security")
+    )
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, info=gdpr("staff_security"))
 
     authority: Mapped[Authority] = relationship(foreign_keys=[authority_id])
 
@@ -118,11 +137,18 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("user.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+        info=gdpr("staff_security"),
     )
-    code_hash: Mapped[str] = mapped_column(String(255), nullable=False, info={"secret": True})
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    code_hash: Mapped[str] = mapped_column(
+        String(255), nullable=False, info={"secret": True, **gdpr("staff_security")}
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, info=gdpr("staff_security")
+    )
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info=gdpr("staff_security"))
 
 
 def dummy_password_check(password: str) -> None:
@@ -135,3 +161,48 @@ def dummy_password_check(password: str) -> None:
 @cache
 def _dummy_hash(time_cost: int, memory_kib: int) -> str:
     return _hasher_for(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+STAFF = gdpr("staff")
+
+
+class RoleGrant(TimestampMixin, VersionMixin, db.Model):
+    """A request to give an account a role that takes a second person's confirmation.
+
+    ``services.role_grants`` holds the rule (docs/design.md §9, "four eyes"); the row keeps
+    who asked, for whom, until when, and who decided. At most one request per account is
+    pending at a time (a partial unique index, on both databases). The version counter
+    makes two people deciding at the same moment collide instead of both winning.
+    """
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        choice_check("role", ROLE),
+        choice_check("previous_role", ROLE),
+        choice_check("status", ROLE_GRANT_STATUS),
+        Index(
+            "uq_role_grant_pending_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = reference_column("user", info=STAFF)
+    role: Mapped[str] = choice_column(ROLE, index=False, info=STAFF)
+    previous_role: Mapped[str] = choice_column(ROLE, index=False, info=STAFF)
+    status: Mapped[str] = choice_column(ROLE_GRANT_STATUS, default="pending", info=STAFF)
+    requested_by_id: Mapped[int] = reference_column("user", info=STAFF)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, info=STAFF)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, info=STAFF)
+    decided_by_id: Mapped[int | None] = reference_column("user", info=STAFF)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info=STAFF)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def __str__(self) -> str:
+        return f"{self.id}: {ROLE.label(self.role)}"

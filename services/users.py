@@ -17,6 +17,11 @@ class UserError(ValueError):
     """A user operation was refused; the message is German and names the problem."""
 
 
+def check_role(role: str) -> None:
+    if role not in ROLE:
+        raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
@@ -37,8 +42,11 @@ def create_user(
         ).normalized.lower()
     except EmailNotValidError:
         raise UserError(f"ungültige E-Mail-Adresse: {email!r}") from None
-    if role not in ROLE:
-        raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
+    check_role(role)
+    # The four-eyes rule imports this module, so it is imported here (services/role_grants.py).
+    from .role_grants import check_new_account_role
+
+    check_new_account_role(role)
     if locale not in LOCALE:
         raise UserError(f"unbekannte Sprache {locale!r} (erlaubt: {', '.join(LOCALE.values)})")
     if not display_name.strip():
@@ -112,15 +120,6 @@ def reset_password(email: str, password: str | None = None) -> tuple[User, str |
     user.failed_logins = 0
     user.locked_until = None
     return user, generated
-
-
-def set_role(email: str, role: str) -> User:
-    if role not in ROLE:
-        raise UserError(f"unbekannte Rolle {role!r} (erlaubt: {', '.join(ROLE.values)})")
-    user = find_user(email)
-    user.role = role
-    account_changed(user, role_changed=True)
-    return user
 
 
 def account_changed(user: User, *, by: User | None = None, role_changed: bool) -> None:

@@ -1,7 +1,7 @@
 """Small, explicit test data. Passwords are hashed with argon2id once per run."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from types import SimpleNamespace
 
@@ -28,6 +28,7 @@ from models import (
     NeedArea,
     Referral,
     ResidenceStatus,
+    RoleGrant,
     StructuralIssue,
     TargetGroup,
     User,
@@ -70,6 +71,22 @@ def make_user(email, role, authority, name=None, locale="de", enrolled=True) -> 
         user.totp_enrolled_at = utcnow_for_tests()
     db.session.add(user)
     return user
+
+
+def make_role_grant(target, requested_by, role="it_admin", hours=72) -> RoleGrant:
+    """A pending request for ``role`` (the service's checks are tested on their own)."""
+    now = utcnow_for_tests()
+    grant = RoleGrant(
+        user=target,
+        role=role,
+        previous_role=target.role,
+        requested_by=requested_by,
+        requested_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant
 
 
 def make_client(authority, family_name="Haddad", given_names="Amira", **kw) -> Client:

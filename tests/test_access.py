@@ -112,6 +112,7 @@ DESIGN_TABLE = {
     "municipality":       ("v",       "v",        "vced",    "v"),
     "user":               ("",        "v",        "vce",    "v"),
     "audit_event":        ("",        "",         "",       "vx"),
+    "role_grant":         ("",        "",         "ve",     ""),
     "dashboard":          ("v",       "vwg",      "",       ""),
     "report":             ("",        "vxg",      "",       ""),
     "followups":          ("v",       "v",        "",       ""),
@@ -125,7 +126,8 @@ EXPECTED = {
     }
     for column, role in enumerate(ROLES)
 }
-MODEL_ENDPOINTS = tuple(r for r in DESIGN_TABLE if r not in ("dashboard", "followups", "report"))
+CUSTOM_VIEWS = ("dashboard", "followups", "report", "role_grant")
+MODEL_ENDPOINTS = tuple(r for r in DESIGN_TABLE if r not in CUSTOM_VIEWS)
 CLIENT_DATA_ENDPOINTS = (
     "client",
     "household_member",
@@ -175,6 +177,9 @@ CUSTOM_URLS = {
     "client.subject_access_view": "client",  # Art. 15 GDPR, for the owning authority
     "report.index": "report",  # the steering report: aggregates only
     "report.xlsx": "report",
+    # Requests for the IT role (four eyes): IT staff of every authority, nobody else.
+    "role_grant.index": "role_grant",
+    "role_grant.decide": "role_grant",
 }
 EXPORT_TYPES = ("csv", "xlsx")
 # Search terms per ajax lookup field that match the first authority's planted rows.
@@ -283,6 +288,8 @@ def arrange(world) -> SimpleNamespace:
     # It names the third authority, so the control of the share forgeries can be granted.
     foreign_consent.recipient_authorities.append(third)
     foreign_team_lead = factories.make_user("teamleitung@detmold.example", "team_lead", foreign)
+    # A pending request for the IT role, which only IT staff may decide.
+    role_grant = factories.make_role_grant(get(User, world.caseworker), get(User, world.it_admin))
     foreign_audit = AuditEvent(
         action="login",
         user_id=world.foreign_caseworker,
@@ -338,6 +345,7 @@ def arrange(world) -> SimpleNamespace:
         foreign_team_lead=foreign_team_lead.email,
         foreign_audit=foreign_audit.id,
         checklist_item0=checklist_item0.id,
+        role_grant=role_grant.id,
     )
 
 
@@ -764,6 +772,11 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
         ],
         "report.index": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
         "report.xlsx": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
+        "role_grant.index": lambda: [get()],
+        "role_grant.decide": lambda: [
+            post({"id": str(d.role_grant), "decision": "confirm"}),
+            post({"id": str(d.role_grant), "decision": "reject"}),
+        ],
     }[rule.endpoint]()
 
 

@@ -125,6 +125,7 @@ def pages_for(role: str, ids) -> list[tuple[str, str]]:
             ("user create", "/admin/user/new/"),
             ("checklist template edit", f"/admin/checklist_template/edit/?id={ids.template}"),
             ("user list", "/admin/user/"),
+            ("role requests", "/admin/role_grant/"),
         ]
     return [
         *common,

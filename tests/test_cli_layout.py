@@ -22,12 +22,16 @@ COMMANDS = {
         "deactivate": ["email"],
         "list": ["--authority"],
         "reset-password": ["email", "--password-stdin"],
-        "set-role": ["email", "role"],
+        "set-role": ["email", "role", "--by", "--password-stdin"],
+        "role-requests": [],
+        "confirm-role": ["grant_id", "--by", "--password-stdin"],
+        "reject-role": ["grant_id", "--by", "--password-stdin"],
         "reset-2fa": ["email"],
     },
     "privacy": {
         "export": ["client_number", "--out"],
         "purge": ["--dry-run"],
+        "register": ["--format", "--output"],
     },
     "audit": {
         "verify": [],
