@@ -203,4 +203,7 @@ def init_admin(app) -> Admin:
     app.jinja_env.globals["cached_menu"] = cached_menu
     app.extensions["lotse_admin"] = admin
     app.extensions["lotse_admin_views"] = {view.endpoint: view for view in views}
+    # The roles that always need a second factor, for services that describe the
+    # installation (the Art. 30 register); the role table stays the only place saying so.
+    app.extensions["lotse_second_factor_always"] = permissions.SECOND_FACTOR_ALWAYS
     return admin

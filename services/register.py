@@ -303,9 +303,23 @@ def _accounts_per_role() -> dict[str, int]:
     )
 
 
+def _second_factor(config) -> str:
+    """What the second factor demands of whom, as configured (``LOTSE_2FA_*``)."""
+    always = current_app.extensions.get("lotse_second_factor_always", ())
+    named = " und ".join(ROLE.label(role) for role in ROLE if role in always)
+    text = "TOTP (RFC 6238) mit zehn Einmal-Wiederherstellungscodes (argon2id-Hashes)"
+    if always:
+        text += f"; immer für {named}"
+    if config.get("LOTSE_2FA_REQUIRED"):
+        grace = config.get("LOTSE_2FA_GRACE_DAYS")
+        text += f"; für alle anderen Konten Pflicht nach {grace} Tagen Übergangsfrist"
+    else:
+        text += "; für alle anderen Konten freiwillig (LOTSE_2FA_REQUIRED aus)"
+    return text
+
+
 def _measures(config, grant_hours: int) -> list[tuple[str, str]]:
     secure = config["SESSION_COOKIE_SECURE"]
-    two_factor = config.get("LOTSE_2FA_REQUIRED")
     dialect = db.engine.dialect.name
     accounts = _accounts_per_role()
     roles = "; ".join(
@@ -346,10 +360,7 @@ def _measures(config, grant_hours: int) -> list[tuple[str, str]]:
             "Lotse spricht selbst kein TLS; HTTPS endet an einem vorgeschalteten Proxy "
             f"(LOTSE_PROXY_COUNT = {config['LOTSE_PROXY_COUNT']} vertrauenswürdige Proxys)",
         ),
-        (
-            "Zweiter Faktor",
-            "nicht konfiguriert" if two_factor is None else f"LOTSE_2FA_REQUIRED = {two_factor}",
-        ),
+        ("Zweiter Faktor", _second_factor(config)),
         (
             "Passwörter",
             f"argon2id (time_cost {config['LOTSE_ARGON2_TIME_COST']}, memory "

@@ -92,7 +92,10 @@ def test_markdown_names_the_controllers_categories_recipients_and_measures(app, 
     assert "Art. 9 DSGVO: das Handlungsfeld kann Gesundheit sein" in text
     assert "| Jobcenter Lippe |" in text
     assert "3 Jahre nach Abschluss des letzten Falls" in text
-    assert "| Zweiter Faktor | nicht konfiguriert |" in text
+    assert (
+        "| Zweiter Faktor | TOTP (RFC 6238) mit zehn Einmal-Wiederherstellungscodes "
+        "(argon2id-Hashes); immer für "
+    ) in text
     assert "aktive Konten: 1" in text
     assert "GEHEIM" not in text
 
@@ -102,13 +105,14 @@ def test_the_register_follows_the_configuration(app, runner, world, monkeypatch)
     assert "LOTSE_RETENTION_CASE_YEARS = 3" in before
     monkeypatch.setitem(app.config, "LOTSE_RETENTION_CASE_YEARS", 7)
     monkeypatch.setitem(app.config, "LOTSE_ROLE_GRANT_HOURS", 24)
-    monkeypatch.setitem(app.config, "LOTSE_2FA_REQUIRED", "it_admin,team_lead")
+    monkeypatch.setitem(app.config, "LOTSE_2FA_REQUIRED", False)
     after = _register(runner)
     assert "LOTSE_RETENTION_CASE_YEARS = 7" in after
     assert "7 Jahre nach Abschluss des letzten Falls" in after
     assert "3 Jahre nach Abschluss" not in after
     assert "Anträge verfallen nach 24 Stunden" in after
-    assert "| Zweiter Faktor | LOTSE_2FA_REQUIRED = it_admin,team_lead |" in after
+    assert "freiwillig (LOTSE_2FA_REQUIRED aus) |" in after
+    assert "freiwillig" not in before
 
 
 def test_a_new_agency_and_authority_appear(app, runner, world):

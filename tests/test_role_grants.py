@@ -12,7 +12,7 @@ from services import role_grants
 from services.role_grants import RoleGrantRefused
 from services.users import UserError, create_user
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, submit_second_factor
 
 PASSWORD = factories.PASSWORD
 
@@ -355,7 +355,10 @@ def test_web_decisions_need_the_csrf_token(app, csrf_app, world, second_it):
         db.session.commit()
     browser = csrf_app.test_client()
     token = csrf_token_from(browser.get("/login").get_data(as_text=True))
-    browser.post("/login", data={"email": second_it, "password": PASSWORD, "csrf_token": token})
+    response = browser.post(
+        "/login", data={"email": second_it, "password": PASSWORD, "csrf_token": token}
+    )
+    submit_second_factor(browser, second_it, response)
     forged = browser.post("/admin/role_grant/decide/", data={"id": "1", "decision": "confirm"})
     assert forged.status_code == 400
     assert _grants(app)[0][3] == "pending"
