@@ -28,7 +28,7 @@ from .dashboard import DashboardView
 from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
 from .lists import msgid
-from .permissions import ASSIGN, KNOWN_OPERATIONS, PERMISSIONS, allowed
+from .permissions import ASSIGN, KNOWN_OPERATIONS, PERMISSIONS, SECOND_FACTOR_ALWAYS, allowed
 from .profile import ProfileView
 from .reference import (
     AccessRouteView,
@@ -205,5 +205,5 @@ def init_admin(app) -> Admin:
     app.extensions["lotse_admin_views"] = {view.endpoint: view for view in views}
     # The roles that always need a second factor, for services that describe the
     # installation (the Art. 30 register); the role table stays the only place saying so.
-    app.extensions["lotse_second_factor_always"] = permissions.SECOND_FACTOR_ALWAYS
+    app.extensions["lotse_second_factor_always"] = SECOND_FACTOR_ALWAYS
     return admin
