@@ -44,11 +44,13 @@ from models.scoping import ScopeViolation
 from models.types import utcnow
 from services.due import CaseClosed, ensure_editable
 
+from . import lookups
 from .dates import LotseModelConverter, with_locale_date_filters
 from .exports import ExportMixin, commit_keeping_loaded, escape_formula
 from .fields import country_name, language_names
 from .forms import LotseForm
 from .i18n import format_date, format_datetime
+from .ids import parse_id
 from .labels import LABELS
 from .lists import SEARCH_LISTS_KEPT, SEARCH_MAX_LENGTH, CappedCount, ListMixin, msgid
 from .permissions import (
@@ -86,21 +88,6 @@ TYPE_FORMATTERS = {
     type(None): lambda view, value, *args: "",
 }
 EXPORT_TYPE_FORMATTERS = {**TYPE_FORMATTERS, bool: _bool_formatter}
-
-
-# Row ids are INTEGER columns (int4 on PostgreSQL): a larger number names no row, and as a
-# query parameter it would overflow SQLite's integers or PostgreSQL's int4.
-MAX_ID = 2**31 - 1
-
-
-def parse_id(value) -> int | None:
-    """The row id a request names (ASCII digits within ``MAX_ID``), else ``None``."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
-        return None
-    return int(text)
 
 
 def conflict_message() -> str:
@@ -427,6 +414,10 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
             field.query_factory = partial(_active_or_kept, target, tuple(keep), order)
             field.query = None
         return form
+
+    def _create_ajax_loader(self, name, options):
+        remote = super()._create_ajax_loader(name, options).model
+        return lookups.IdLoader(name, self.session, remote, **options)
 
     def validate_form(self, form):
         valid = super().validate_form(form)

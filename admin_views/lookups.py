@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from models import User, db
 from services.assignment import works_cases
 
+from .ids import parse_id
+
 
 def lookup(*fields, placeholder):
     return {
@@ -22,7 +24,17 @@ GOAL = lookup("description", placeholder=_l("Ziel suchen"))
 CONSENT = lookup("purpose", placeholder=_l("Zweck der Einwilligung"))
 
 
-class StaffLoader(QueryAjaxModelLoader):
+class IdLoader(QueryAjaxModelLoader):
+    """Flask-Admin's loader, for a submitted id that may be anything: text that is no row id
+    names no row, where ``session.get`` would send it to the database (psycopg 3 refuses to
+    compare an integer column with text: HTTP 500)."""
+
+    def get_one(self, pk):
+        pk = pk if isinstance(pk, int) else parse_id(pk)
+        return None if pk is None else super().get_one(pk)
+
+
+class StaffLoader(IdLoader):
     """Active caseworkers and team leads; the authority rule limits them to colleagues."""
 
     def get_query(self):

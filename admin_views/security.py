@@ -67,7 +67,23 @@ def _error_page(code: int):
     return handler
 
 
+def _refuse_nul_characters():
+    """A NUL character in a request is refused before any view reads it: PostgreSQL cannot
+    store or compare text with NUL, so it would end in a database error."""
+    for values in (request.args, request.form):
+        for key, items in values.lists():
+            if "\x00" in key or any("\x00" in item for item in items):
+                message = _(
+                    "Die Eingabe enthält ein unzulässiges Steuerzeichen (NUL). Bitte "
+                    "entfernen Sie es und senden Sie das Formular erneut."
+                )
+                return render_template("error.html", code=400, message=message), 400
+    return None
+
+
 def init_security(app) -> None:
+    # Before CSRF protection, so that a NUL in the token is this refusal too.
+    app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
