@@ -10,6 +10,7 @@ from admin_views.i18n import init_i18n
 from admin_views.security import init_security
 from cli import init_cli
 from models import db
+from models.transactions import init_app as init_transactions
 from services.diagnostics import init_diagnostics
 from services.migrate import init_migrate
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         count = app.config["LOTSE_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     db.init_app(app)
+    init_transactions(app)  # after db.init_app: it runs before the session is removed
     init_diagnostics(app)  # first, so that it counts what every other part runs
     init_migrate(app)
     init_i18n(app)

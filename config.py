@@ -60,8 +60,14 @@ def _engine_options(url: str) -> dict:
         # psycopg prepares a statement on its second execution on a connection (its default
         # is the sixth): the authority rule makes list statements long, and planning them
         # anew costs more than running them. Prepared, PostgreSQL plans each once per
-        # connection, or keeps a custom plan where the parameters matter.
-        options["connect_args"] = {"options": "-c jit=off", "prepare_threshold": 1}
+        # connection, or keeps a custom plan where the parameters matter (docs/
+        # access-at-scale.md). A negative LOTSE_DB_PREPARE_THRESHOLD switches it off, for
+        # a connection pooler without prepared statements.
+        threshold = _int("LOTSE_DB_PREPARE_THRESHOLD", 1)
+        options["connect_args"] = {
+            "options": "-c jit=off",
+            "prepare_threshold": threshold if threshold >= 0 else None,
+        }
     return options
 
 

@@ -1,0 +1,59 @@
+"""How a request's transaction ends on PostgreSQL: COMMIT where it wrote nothing.
+
+psycopg forgets every prepared statement of a connection when the connection rolls back
+(objects created in the transaction may be gone). Flask-SQLAlchemy ends each request by
+closing its session, which rolls the open transaction back, so without this no statement
+would stay prepared from one request to the next, and PostgreSQL would plan the authority
+rule's long list statements anew for every page (docs/access-at-scale.md). A transaction
+that ran nothing but SELECTs and holds no pending change ends the same way committed or
+rolled back; such a transaction is committed instead. Anything else, and every request that
+ended in an error, is rolled back as before.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .db import db
+
+_WROTE = "lotse_transaction_wrote"
+
+
+def _reads_only(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    if not _reads_only(statement):
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn):
+    conn.info.pop(_WROTE, None)
+
+
+def init_app(app) -> None:
+    """Register the request end; after ``db.init_app``, so it runs before the session is
+    removed (Flask runs the app context's teardown functions in reverse order)."""
+
+    @app.teardown_appcontext
+    def _commit_read_only_transaction(exc):
+        session = db.session()  # the request's session, not the scoped proxy
+        if exc is not None or not session.in_transaction():
+            return
+        if session.new or session.dirty or session.deleted:
+            return
+        if db.engine.dialect.name != "postgresql":
+            return
+        if session.connection().info.get(_WROTE):
+            return
+        try:
+            session.commit()
+        except Exception:  # noqa: BLE001 - the session's removal rolls back, as it would have
+            logging.getLogger(__name__).warning("a read-only transaction failed", exc_info=True)
