@@ -126,10 +126,13 @@ def test_postgres_stopped_hard_while_requests_write(pg):
             "503 pages while PostgreSQL is down",
         )
         time.sleep(0.5)  # requests keep failing while it stays down
-        started_at = time.monotonic()
         pg.cluster.start()
+        # Requests sent once it is up again all succeed: the pool has dropped the
+        # connections of the stopped server instead of handing them out (a second apart,
+        # so that no request still sent to the stopped server is counted).
+        settled = time.monotonic() + 1.0
         wait_for(
-            lambda: all(w.count("ok", started_at) >= 2 for w in writers),
+            lambda: all(w.count("ok", settled) >= 2 for w in writers),
             30,
             "writes again after the restart, without restarting the app",
         )
@@ -139,6 +142,7 @@ def test_postgres_stopped_hard_while_requests_write(pg):
         for writer in writers:
             writer.join(timeout=30)
     assert [other for writer in writers for other in writer.others()] == []
+    assert [writer.count("unavailable", settled) for writer in writers] == [0, 0, 0]
     assert_nothing_half_written(pg.app)
     assert writers[0].browser.get("/admin/case/").status_code == 200
 
@@ -178,11 +182,12 @@ def test_login_and_access_fail_closed_while_postgres_is_down(pg):
     assert "Ausfallprobe" in reader.get(details).text
 
 
-def _blocked_by(conn, locker_pid: int) -> int | None:
-    row = conn.execute(
-        "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (locker_pid,)
+def _waiting_for(conn, locker_pid: int) -> tuple[int, str] | None:
+    """The backend (and its statement) that waits for a lock ``locker_pid`` holds."""
+    return conn.execute(
+        "SELECT pid, query FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+        (locker_pid,),
     ).fetchone()
-    return row[0] if row else None
 
 
 def test_statement_cancelled_mid_transaction_leaves_nothing_of_its_request(pg):
@@ -200,13 +205,14 @@ def test_statement_cancelled_mid_transaction_leaves_nothing_of_its_request(pg):
             target=lambda: answer.update(response=team_lead.post("/admin/case/action/", archive))
         )
         request.start()
-        waiting = []
         wait_for(
-            lambda: waiting.append(_blocked_by(admin, locker.info.backend_pid)) or waiting[-1],
+            lambda: _waiting_for(admin, locker.info.backend_pid) is not None,
             10,
             "the request waiting for the locked row",
         )
-        assert admin.execute("SELECT pg_cancel_backend(%s)", (waiting[-1],)).fetchone()[0]
+        pid, statement = _waiting_for(admin, locker.info.backend_pid)
+        assert statement.startswith('UPDATE "case"'), statement  # inside its write transaction
+        assert admin.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone()[0]
         request.join(timeout=HTTP_TIMEOUT)
         locker.rollback()
 
