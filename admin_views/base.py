@@ -53,6 +53,7 @@ from .i18n import format_date, format_datetime
 from .ids import parse_id
 from .labels import LABELS
 from .lists import SEARCH_LISTS_KEPT, SEARCH_MAX_LENGTH, CappedCount, ListMixin, msgid
+from .outage import database_unavailable, rollback_quietly
 from .permissions import (
     ARCHIVE,
     ASSIGN,
@@ -443,6 +444,11 @@ class LotseModelView(ProtectedMixin, ListMixin, ExportMixin, ModelView):
 
     # -- errors never show database text ---------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
+        if database_unavailable(exc):
+            # Not the record's fault: the app's 503 page (admin_views/outage.py), instead of
+            # the form again, whose dropdowns would need the database too.
+            rollback_quietly()
+            raise exc
         if isinstance(exc, ScopeViolation):
             db.session.rollback()
             abort(404)

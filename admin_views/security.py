@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from models import db
 from models.scoping import ScopeViolation
 
+from .outage import init_outage
+
 csrf = CSRFProtect()
 
 
@@ -89,6 +91,7 @@ def init_security(app) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     for code in ERRORS:
         app.register_error_handler(code, _error_page(code))
+    init_outage(app)  # the database unreachable: 503, rolled back (admin_views/outage.py)
 
     @app.errorhandler(ScopeViolation)
     def scope_violation(error):
