@@ -178,8 +178,9 @@ def login_page_token(base: str, session: requests.Session) -> str:
     return csrf_token_from(session.get(f"{base}/login", timeout=HTTP_TIMEOUT).text)
 
 
-def log_in(base: str, email: str) -> Browser:
-    from tests.conftest import csrf_token_from
+def log_in(base: str, email: str, app) -> Browser:
+    """Both steps of the login: the password, then the second factor's code."""
+    from tests.conftest import csrf_token_from, totp_code
 
     session = requests.Session()
     token = login_page_token(base, session)
@@ -190,6 +191,15 @@ def log_in(base: str, email: str) -> Browser:
         timeout=HTTP_TIMEOUT,
     )
     assert response.status_code == 302, response.text[:500]
+    if response.headers.get("Location", "").endswith("/login/code"):
+        page = session.get(f"{base}/login/code", timeout=HTTP_TIMEOUT)
+        response = session.post(
+            f"{base}/login/code",
+            data={"code": totp_code(app, email), "csrf_token": csrf_token_from(page.text)},
+            allow_redirects=False,
+            timeout=HTTP_TIMEOUT,
+        )
+        assert response.status_code == 302, response.text[:500]
     # The login starts a fresh session, with a CSRF token of its own.
     form = session.get(f"{base}/admin/case/new/", timeout=HTTP_TIMEOUT)
     return Browser(base, session, csrf_token_from(form.text))

@@ -110,8 +110,9 @@ def pg():
 def test_postgres_stopped_hard_while_requests_write(pg):
     client_id, cases = arrange_cases(pg, 24)
     areas = [pg.world.language, pg.world.work]
+    caseworker = pg.world.emails["caseworker"]
     writers = [
-        Writer(log_in(pg.base, pg.world.emails["caseworker"]), client_id, cases[i::3], areas)
+        Writer(log_in(pg.base, caseworker, pg.app), client_id, cases[i::3], areas)
         for i in range(3)
     ]
     for writer in writers:
@@ -149,7 +150,7 @@ def test_postgres_stopped_hard_while_requests_write(pg):
 
 def test_login_and_access_fail_closed_while_postgres_is_down(pg):
     client_id, _cases = arrange_cases(pg, 1, family_name="Ausfallprobe")
-    reader = log_in(pg.base, pg.world.emails["caseworker"])
+    reader = log_in(pg.base, pg.world.emails["caseworker"], pg.app)
     details = f"/admin/client/details/?id={client_id}"
     assert "Ausfallprobe" in reader.get(details).text
     newcomer = requests.Session()
@@ -192,7 +193,7 @@ def _waiting_for(conn, locker_pid: int) -> tuple[int, str] | None:
 
 def test_statement_cancelled_mid_transaction_leaves_nothing_of_its_request(pg):
     _client_id, cases = arrange_cases(pg, 6, family_name="Abbruch")
-    team_lead = log_in(pg.base, pg.world.emails["team_lead"])
+    team_lead = log_in(pg.base, pg.world.emails["team_lead"], pg.app)
     archive = {"action": "archive", "rowid": [str(c) for c in cases]}
     raw_url = pg.cluster.url("lotse_faults", "postgresql")
     answer = {}
@@ -238,7 +239,7 @@ def test_sqlite_disk_turns_read_only_under_the_running_app(tmp_path):
     served = _serve(f"sqlite:///{database}")
     try:
         client_id, cases = arrange_cases(served, 2)
-        caseworker = log_in(served.base, served.world.emails["caseworker"])
+        caseworker = log_in(served.base, served.world.emails["caseworker"], served.app)
         new_case = {"client": str(client_id), "opened_on": "01.04.2026"}
         needs = {"need_area": [served.world.language, served.world.work]}
         assert caseworker.post("/admin/case/new/", new_case).status_code == 302
