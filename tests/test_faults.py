@@ -112,8 +112,7 @@ def test_postgres_stopped_hard_while_requests_write(pg):
     areas = [pg.world.language, pg.world.work]
     caseworker = pg.world.emails["caseworker"]
     writers = [
-        Writer(log_in(pg.base, caseworker, pg.app), client_id, cases[i::3], areas)
-        for i in range(3)
+        Writer(log_in(pg.base, caseworker, pg.app), client_id, cases[i::3], areas) for i in range(3)
     ]
     for writer in writers:
         writer.start()
