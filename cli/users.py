@@ -180,33 +180,39 @@ def role_requests_command():
         )
 
 
-@users.command("confirm-role")
-@click.argument("grant_id")
-@click.option("--by", "by_email", required=True, help=BY_HELP)
-@click.option("--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe")
-@with_appcontext
-def confirm_role_command(grant_id, by_email, password_stdin):
-    """Einen Rollenantrag als zweite Person der IT-Administration bestätigen."""
-    actor = _actor(by_email, password_stdin)
-    with _acting("confirm", actor, _int(grant_id)):
-        grant = role_grants.confirm(role_grants.find_grant(grant_id), by=actor)
-    click.echo(
-        f"Antrag Nr. {grant.id} bestätigt: {grant.user.email} hat jetzt die Rolle "
-        f"{ROLE.label(grant.role)}."
+def _decision_command(name: str, step: str, decide, help_text: str, done: str):
+    """``flask users NAME ID --by EMAIL``: ``decide(grant, by=actor)``, then ``done``."""
+
+    @users.command(name, help=help_text)
+    @click.argument("grant_id")
+    @click.option("--by", "by_email", required=True, help=BY_HELP)
+    @click.option(
+        "--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe"
     )
+    @with_appcontext
+    def command(grant_id, by_email, password_stdin):
+        actor = _actor(by_email, password_stdin)
+        with _acting(step, actor, _int(grant_id)):
+            grant = decide(role_grants.find_grant(grant_id), by=actor)
+        click.echo(done.format(id=grant.id, email=grant.user.email, role=ROLE.label(grant.role)))
+
+    return command
 
 
-@users.command("reject-role")
-@click.argument("grant_id")
-@click.option("--by", "by_email", required=True, help=BY_HELP)
-@click.option("--password-stdin", is_flag=True, help="Passwort von --by von der Standardeingabe")
-@with_appcontext
-def reject_role_command(grant_id, by_email, password_stdin):
-    """Einen Rollenantrag ablehnen (oder als antragstellende Person zurückziehen)."""
-    actor = _actor(by_email, password_stdin)
-    with _acting("reject", actor, _int(grant_id)):
-        grant = role_grants.reject(role_grants.find_grant(grant_id), by=actor)
-    click.echo(f"Antrag Nr. {grant.id} abgelehnt: {grant.user.email} behält die bisherige Rolle.")
+confirm_role_command = _decision_command(
+    "confirm-role",
+    "confirm",
+    role_grants.confirm,
+    "Einen Rollenantrag als zweite Person der IT-Administration bestätigen.",
+    "Antrag Nr. {id} bestätigt: {email} hat jetzt die Rolle {role}.",
+)
+reject_role_command = _decision_command(
+    "reject-role",
+    "reject",
+    role_grants.reject,
+    "Einen Rollenantrag ablehnen (oder als antragstellende Person zurückziehen).",
+    "Antrag Nr. {id} abgelehnt: {email} behält die bisherige Rolle.",
+)
 
 
 def _int(value: str) -> int | None:

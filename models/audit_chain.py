@@ -62,33 +62,19 @@ def sha256_hex(text: str | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def row_hash(
-    chain_seq,
-    id,
-    at,
-    authority_id,
-    user_id,
-    action,
-    object_type,
-    object_id,
-    remote_addr,
-    changes_hash,
-    prev_hash,
-) -> str:
-    values = (
-        chain_seq,
-        id,
-        canonical_at(at),
-        authority_id,
-        user_id,
-        action,
-        object_type,
-        object_id,
-        remote_addr,
-        changes_hash,
-        prev_hash,
-    )
+def row_hash(*values) -> str:
+    """The hash of a row from its ``HASHED_FIELDS`` values, in that order (the SQLite
+    trigger's function takes them so)."""
+    if len(values) != len(HASHED_FIELDS):
+        raise TypeError(f"row_hash takes the {len(HASHED_FIELDS)} values of HASHED_FIELDS")
+    at = HASHED_FIELDS.index("at")
+    values = (*values[:at], canonical_at(values[at]), *values[at + 1 :])
     return sha256_hex("|".join(_field(v) for v in values))
+
+
+def hash_of(row) -> str:
+    """``row_hash`` of an audit row (or anything with its ``HASHED_FIELDS`` as attributes)."""
+    return row_hash(*(getattr(row, name) for name in HASHED_FIELDS))
 
 
 def register_sqlite_functions(dbapi_connection) -> None:

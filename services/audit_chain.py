@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import Text, cast, select
 
 from models import AuditChainHead, AuditEvent, Authority, db
-from models.audit_chain import SYSTEM_CHAIN, row_hash, sha256_hex
+from models.audit_chain import SYSTEM_CHAIN, hash_of, sha256_hex
 from models.auditing import record
 
 BATCH = 5000
@@ -82,19 +82,7 @@ def _problem(row, expected_seq: int, prev: str | None) -> str | None:
         return f"Position {row.chain_seq} statt {expected_seq} (Eintrag fehlt oder ist doppelt)"
     if row.prev_hash != prev:
         return "Verweis auf den vorigen Eintrag stimmt nicht"
-    recomputed = row_hash(
-        row.chain_seq,
-        row.id,
-        row.at,
-        row.authority_id,
-        row.user_id,
-        row.action,
-        row.object_type,
-        row.object_id,
-        row.remote_addr,
-        row.changes_hash,
-        row.prev_hash,
-    )
+    recomputed = hash_of(row)
     if row.row_hash != recomputed:
         return "Inhalt verändert (Prüfsumme des Eintrags stimmt nicht)"
     if row.changes not in EMPTY_CHANGES and sha256_hex(row.changes) != row.changes_hash:

@@ -215,15 +215,28 @@ def _ensure_pending(grant: RoleGrant, now) -> None:
         )
 
 
+def _ensure_decider(grant: RoleGrant, by: User | None, own_account: str) -> None:
+    """The request is still pending, ``by`` is an active it_admin and not the account the
+    request is for (refused with ``own_account``)."""
+    _ensure_pending(grant, utcnow())
+    if by is not None and by.id == grant.user_id:
+        raise RoleGrantRefused(own_account)
+    _ensure_confirmer(by)
+
+
+def _decided(grant: RoleGrant, status: str, by: User) -> RoleGrant:
+    grant.status = status
+    grant.decided_by = by
+    grant.decided_at = utcnow()
+    db.session.flush()
+    return grant
+
+
 def confirm(grant: RoleGrant, *, by: User) -> RoleGrant:
     """A second it_admin confirms: the account gets the role, its sessions end."""
-    now = utcnow()
-    _ensure_pending(grant, now)
-    if by is not None and by.id == grant.user_id:
-        raise RoleGrantRefused(
-            _("Eine Rolle für das eigene Konto kann man nicht selbst bestätigen.")
-        )
-    _ensure_confirmer(by)
+    _ensure_decider(
+        grant, by, _("Eine Rolle für das eigene Konto kann man nicht selbst bestätigen.")
+    )
     if by.id == grant.requested_by_id:
         raise RoleGrantRefused(
             _(
@@ -249,29 +262,17 @@ def confirm(grant: RoleGrant, *, by: User) -> RoleGrant:
                 email=target.email,
             )
         )
-    grant.status = "confirmed"
-    grant.decided_by = by
-    grant.decided_at = now
     target.role = grant.role
     account_changed(target, by=by, role_changed=True)
-    db.session.flush()
-    return grant
+    return _decided(grant, "confirmed", by)
 
 
 def reject(grant: RoleGrant, *, by: User) -> RoleGrant:
     """Any active it_admin but the account itself rejects (or, as requester, withdraws)."""
-    now = utcnow()
-    _ensure_pending(grant, now)
-    if by is not None and by.id == grant.user_id:
-        raise RoleGrantRefused(
-            _("Über eine Rolle für das eigene Konto entscheidet man nicht selbst.")
-        )
-    _ensure_confirmer(by)
-    grant.status = "rejected"
-    grant.decided_by = by
-    grant.decided_at = now
-    db.session.flush()
-    return grant
+    _ensure_decider(
+        grant, by, _("Über eine Rolle für das eigene Konto entscheidet man nicht selbst.")
+    )
+    return _decided(grant, "rejected", by)
 
 
 def record_refusal(step: str, refused: RoleGrantRefused, *, by: User | None, grant_id=None):
