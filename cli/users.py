@@ -62,14 +62,26 @@ def create_command(email, display_name, role, authority_code, password_stdin, lo
         click.echo(f"Einmaliges Passwort: {generated}")
 
 
-@users.command("deactivate")
-@click.argument("email")
-@with_appcontext
-def deactivate_command(email):
-    """Ein Benutzerkonto deaktivieren und alle seine Sitzungen beenden."""
-    with committed(UserError):
-        user = deactivate_user(email)
-    click.echo(f"Benutzerkonto {user.email} deaktiviert; alle Sitzungen sind beendet.")
+def _account_command(name: str, change, help_text: str, done: str):
+    """``flask users NAME EMAIL``: ``change(email)`` committed, then ``done``."""
+
+    @users.command(name, help=help_text)
+    @click.argument("email")
+    @with_appcontext
+    def command(email):
+        with committed(UserError):
+            user = change(email)
+        click.echo(done.format(email=user.email))
+
+    return command
+
+
+deactivate_command = _account_command(
+    "deactivate",
+    deactivate_user,
+    "Ein Benutzerkonto deaktivieren und alle seine Sitzungen beenden.",
+    "Benutzerkonto {email} deaktiviert; alle Sitzungen sind beendet.",
+)
 
 
 @users.command("list")
@@ -219,14 +231,10 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-@users.command("reset-2fa")
-@click.argument("email")
-@with_appcontext
-def reset_second_factor_command(email):
-    """Den zweiten Faktor eines Kontos zurücksetzen (etwa bei verlorenem Telefon)."""
-    with committed(UserError):
-        user = reset_second_factor(email)
-    click.echo(
-        f"Zweiter Faktor für {user.email} zurückgesetzt; alle Sitzungen sind beendet. "
-        "Bei der nächsten Anmeldung wird er neu eingerichtet."
-    )
+reset_second_factor_command = _account_command(
+    "reset-2fa",
+    reset_second_factor,
+    "Den zweiten Faktor eines Kontos zurücksetzen (etwa bei verlorenem Telefon).",
+    "Zweiter Faktor für {email} zurückgesetzt; alle Sitzungen sind beendet. "
+    "Bei der nächsten Anmeldung wird er neu eingerichtet.",
+)
