@@ -89,7 +89,10 @@ class _FormParser(HTMLParser):
                 self._form.fields.append((self._select, self._select_first))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
-            self._form.fields.append((self._textarea, "".join(self._text).lstrip("\n")))
+            # As a browser does, a textarea's first line break is not part of its value.
+            text = "".join(self._text)
+            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self._form.fields.append((self._textarea, text))
             self._textarea = None
         elif tag == "form":
             self._form = None
@@ -120,6 +123,40 @@ def ids_linked(html: str, endpoint_path: str) -> list[int]:
     """Record ids of the links to ``endpoint_path`` (e.g. ``/admin/case/details/``)."""
     pattern = re.escape(endpoint_path) + r"\?id=(\d+)"
     return sorted({int(i) for i in re.findall(pattern, html)})
+
+
+def checklist_items(html: str) -> list[tuple[str, str]]:
+    """(item id, the "done" value its button sends) of each item of a checklist page."""
+    return re.findall(r'name="item" value="(\d+)">\s*<input type="hidden" name="done" '
+                      r'value="([01])"', html)  # fmt: skip
+
+
+def need_area_offered(html: str) -> str | None:
+    """The first need area a case file offers to record (its intake form)."""
+    match = re.search(r'name="need_area"[^>]*value="(\d+)"', html) or re.search(
+        r'value="(\d+)"[^>]*name="need_area"', html
+    )
+    return match.group(1) if match else None
+
+
+def record_id(location: str) -> int | None:
+    """The record a redirect names (``…/edit/?id=7&url=…``)."""
+    match = re.search(r"[?&]id=(\d+)", location)
+    return int(match.group(1)) if match else None
+
+
+def moved_to_planning(html: str) -> bool:
+    """A case file shown after "record a need, then begin planning": both flashes, no refusal."""
+    return (
+        "Bedarf erfasst." in html
+        and "Der Fall ist jetzt im Status „Planung“." in html
+        and "Der Statuswechsel ist nicht möglich" not in html
+    )
+
+
+def marker_findings(html: str, own: str, markers: dict[str, str]) -> tuple[bool, list[str]]:
+    """Whether a page shows the own authority's marker, and the other markers it shows."""
+    return markers[own] in html, [m for code, m in markers.items() if code != own and m in html]
 
 
 # -- accounts and pages of the scenario ---------------------------------------------------------

@@ -31,13 +31,17 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.load_forms import PASSWORD, Account  # noqa: E402
 
 AUTHORITIES = 4
-# One office of twelve: eight caseworkers, two team leads, an auditor, an IT administrator.
-ROLE_CYCLE = ("caseworker",) * 8 + ("team_lead",) * 2 + ("auditor", "it_admin")
+# Twelve of an office: eight caseworkers, two team leads, an auditor, an IT administrator;
+# every role comes within the first four, so that a short run has each of them.
+ROLE_CYCLE = ("caseworker", "team_lead", "auditor", "it_admin", *("caseworker",) * 6,
+              "team_lead", "caseworker")  # fmt: skip
 
 
-def roles_for(users: int) -> list[tuple[str, int]]:
-    """(role, authority index) of each simulated user, every authority and role in turn."""
-    return [(ROLE_CYCLE[i % len(ROLE_CYCLE)], i % AUTHORITIES) for i in range(users)]
+def roles_for(users: int, authorities: int = AUTHORITIES) -> list[tuple[str, int]]:
+    """(role, authority index) of each simulated user. The authorities take turns, shifted by
+    one with each round of the cycle, so that 48 users give each authority every role."""
+    cycle = len(ROLE_CYCLE)
+    return [(ROLE_CYCLE[i % cycle], (i + i // cycle) % authorities) for i in range(users)]
 
 
 def reset_database(url: str) -> None:
@@ -73,8 +77,9 @@ def flask(url: str, *args: str) -> None:
     )
 
 
-def add_accounts(users: int) -> list[Account]:
-    """The accounts of the simulated users and of one leak checker per authority."""
+def add_accounts(users: int, count: int = AUTHORITIES) -> list[Account]:
+    """The accounts of the simulated users and of one leak checker per authority, with their
+    own rows, for the first ``count`` authorities; committed."""
     from models import Authority, NeedArea, db
     from models.case import Activity, Case, Goal
     from models.client import Client
@@ -85,14 +90,14 @@ def add_accounts(users: int) -> list[Account]:
     with unscoped("load test: the authorities"):
         authorities = db.session.scalars(
             select(Authority).order_by(Authority.position, Authority.id)
-        ).all()[:AUTHORITIES]
+        ).all()[:count]
         area = db.session.scalars(
             select(NeedArea).where(NeedArea.active.is_(True)).order_by(NeedArea.position)
         ).first()
-    if len(authorities) < AUTHORITIES:
-        raise SystemExit(f"the reference data has {len(authorities)} authorities, not 4")
+    if len(authorities) < count:
+        raise SystemExit(f"the reference data has {len(authorities)} authorities, not {count}")
     markers = {a.code: f"MARKER-{a.code}" for a in authorities}
-    wanted = [*roles_for(users), *(("checker", i) for i in range(AUTHORITIES))]
+    wanted = [*roles_for(users, count), *(("checker", i) for i in range(count))]
     accounts = []
     today = date.today()
     for number, (role, index) in enumerate(wanted):

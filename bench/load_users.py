@@ -22,10 +22,15 @@ from bench.load_forms import (
     SEARCH_TERMS,
     Account,
     Tally,
+    checklist_items,
     csrf_token,
     ids_linked,
+    marker_findings,
     model_form,
+    moved_to_planning,
+    need_area_offered,
     path,
+    record_id,
 )
 
 # Filled by bench/load.py before the run: accounts per role, taken one per simulated user.
@@ -178,8 +183,7 @@ class Caseworker(LotseUser):
     def tick_checklist(self):
         url = path("checklist", self.account.case_id)
         html = self.page("checklist", url)
-        items = re.findall(r'name="item" value="(\d+)">\s*<input type="hidden" name="done" '
-                           r'value="([01])"', html)  # fmt: skip
+        items = checklist_items(html)
         if not items:
             TALLY.add("failed_saves")
             TALLY.error(f"checklist of case {self.account.case_id} shows no item to tick")
@@ -213,17 +217,14 @@ class Caseworker(LotseUser):
         )
         TALLY.add("saves")
         response = self.post("case new", path("case new"), data)
-        match = re.search(r"[?&]id=(\d+)", response.headers.get("Location", ""))
-        if response.status_code not in (302, 303) or not match:
+        case_id = record_id(response.headers.get("Location", ""))
+        if response.status_code not in (302, 303) or case_id is None:
             TALLY.add("failed_saves")
             TALLY.error(f"new case answered {response.status_code}")
             return
-        case_id = int(match.group(1))
         html = self.page("case file", path("case file", case_id))
-        area = re.search(r'name="need_area"[^>]*value="(\d+)"', html) or re.search(
-            r'value="(\d+)"[^>]*name="need_area"', html
-        )
-        if not area:
+        area = need_area_offered(html)
+        if area is None:
             TALLY.add("failed_saves")
             TALLY.error(f"case file {case_id} offers no need area")
             return
@@ -232,7 +233,7 @@ class Caseworker(LotseUser):
         self.post(
             "case needs",
             path("case needs", case_id),
-            {"need_area": area.group(1), "csrf_token": token},
+            {"need_area": area, "csrf_token": token},
         )
         response = self.post(
             "case transition",
@@ -240,7 +241,7 @@ class Caseworker(LotseUser):
             {"to": "planning", "csrf_token": token},
         )
         html = self.page("case file", path("case file", case_id))
-        if response.status_code not in (302, 303) or "Planung" not in html:
+        if response.status_code not in (302, 303) or not moved_to_planning(html):
             TALLY.add("failed_saves")
             TALLY.error(f"case {case_id} did not move to planning")
 
@@ -340,14 +341,13 @@ class LeakChecker(LotseUser):
         if not html:
             return
         TALLY.add("leak_checks")
-        own = self.account.markers[self.account.authority]
-        if own not in html:
+        own, leaked = marker_findings(html, self.account.authority, self.account.markers)
+        if not own:
             TALLY.add("checker_misses")
-            TALLY.error(f"{self.account.authority}: own marker {own} missing from {where}")
-        for code, marker in self.account.markers.items():
-            if code != self.account.authority and marker in html:
-                TALLY.add("leaks")
-                TALLY.error(f"LEAK: {self.account.authority} sees {marker} in {where}")
+            TALLY.error(f"{self.account.authority}: own marker missing from {where}")
+        for marker in leaked:
+            TALLY.add("leaks")
+            TALLY.error(f"LEAK: {self.account.authority} sees {marker} in {where}")
 
     @task
     def markers(self):
