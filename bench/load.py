@@ -10,7 +10,7 @@ gunicorn, runs the users headless with locust as a library (``bench/load_users.p
 samples the workers' resident memory, and prints per page the requests, failures and
 p50/p95/p99, then the totals: HTTP 5xx, failed saves, version conflicts, leaks and the
 workers' largest RSS. Exit status 1 if there was any 5xx, failed save, leak, missed own marker
-or failed request, or a worker reached 300 MB.
+or failed request, or a worker reached 300 MB or was started anew.
 """
 
 from __future__ import annotations
@@ -132,10 +132,10 @@ def run(args, accounts: list[dict], server) -> int:
     for pid, rss, _hwm in server.memory():
         peak[pid] = max(peak.get(pid, 0), rss)
     elapsed = time.monotonic() - started
-    return report(environment.stats, tally, peak, elapsed)
+    return report(environment.stats, tally, peak, elapsed, args.workers)
 
 
-def report(stats, tally, peak: dict[int, int], elapsed: float) -> int:
+def report(stats, tally, peak: dict[int, int], elapsed: float, workers: int) -> int:
     print()
     print(f"{'page':<29} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for entry in sorted(stats.entries.values(), key=lambda e: (e.name, e.method)):
@@ -159,6 +159,8 @@ def report(stats, tally, peak: dict[int, int], elapsed: float) -> int:
           f"own marker missing {tally.checker_misses}")  # fmt: skip
     print(f"worker RSS max {largest} MiB = {largest * 1.048576:.0f} MB "
           f"({len(peak)} workers; limit {RSS_LIMIT_MB} MB)")  # fmt: skip
+    if len(peak) > workers:
+        print(f"ERROR {len(peak) - workers} workers were started anew during the run")
     for line in tally.errors:
         print(f"ERROR {line}")
     for error in stats.errors.values():
@@ -171,6 +173,7 @@ def report(stats, tally, peak: dict[int, int], elapsed: float) -> int:
         or whole.num_failures
         or largest * 1024 * 1024 >= RSS_LIMIT_MB * 1000 * 1000
         or whole.num_requests == 0
+        or len(peak) > workers
     )
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
