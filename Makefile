@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := LOTSE_ENV=development $(BIN)/flask --app app
 CI_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint format translations bench clean
+.PHONY: install run test lint format translations bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Lotse needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -51,6 +51,10 @@ translations: install
 
 bench: install
 	$(BIN)/python bench/dashboard.py --help
+
+# The load test with its leak checker: 50 users for 10 minutes on PostgreSQL and Redis.
+load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
