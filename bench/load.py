@@ -50,6 +50,7 @@ def prepare(url: str, users: int, cases: int) -> list[dict]:
 def start_server(url: str, redis: str, workers: int, log_dir: Path):
     """gunicorn with ``workers`` workers, as bench/list_server.py starts it."""
     from bench.list_server import Server, free_port
+    from bench.load_forms import SECRET_KEY
 
     server = Server.__new__(Server)
     server.label = "load"
@@ -59,7 +60,7 @@ def start_server(url: str, redis: str, workers: int, log_dir: Path):
         **os.environ,
         "DATABASE_URL": url,
         "LOTSE_ENV": "development",  # plain-HTTP cookies: there is no TLS proxy in front
-        "SECRET_KEY": "load-test",
+        "SECRET_KEY": SECRET_KEY,
         "LOTSE_RATELIMIT_STORAGE_URI": redis,
         # Every simulated user logs in from 127.0.0.1: the per-address login limit is raised
         # so that it does not count an office of fifty as one client.

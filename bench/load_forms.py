@@ -125,10 +125,12 @@ def ids_linked(html: str, endpoint_path: str) -> list[int]:
     return sorted({int(i) for i in re.findall(pattern, html)})
 
 
-def checklist_items(html: str) -> list[tuple[str, str]]:
-    """(item id, the "done" value its button sends) of each item of a checklist page."""
-    return re.findall(r'name="item" value="(\d+)">\s*<input type="hidden" name="done" '
-                      r'value="([01])"', html)  # fmt: skip
+def checklist_items(html: str) -> list[tuple[str, str, str]]:
+    """(item id, its version, the "done" value its button sends) of each item of a checklist
+    page; the version makes a tick on a page someone else has changed since a refusal."""
+    return re.findall(r'name="item" value="(\d+)">\s*<input type="hidden" name="version" '
+                      r'value="(\d+)">\s*<input type="hidden" name="done" value="([01])"',
+                      html)  # fmt: skip
 
 
 def need_area_offered(html: str) -> str | None:
@@ -162,6 +164,8 @@ def marker_findings(html: str, own: str, markers: dict[str, str]) -> tuple[bool,
 # -- accounts and pages of the scenario ---------------------------------------------------------
 
 PASSWORD = "Lasttest-Passwort-2026!"  # noqa: S105 (accounts of a generated load database)
+# The app's SECRET_KEY in the load run: the TOTP secrets are encrypted under it.
+SECRET_KEY = "load-test-secret-key"  # noqa: S105 (a load test database's, nobody's)
 MARKER = "MARKER-"
 CONFLICT = "inzwischen von jemand anderem geändert"
 SEARCH_TERMS = ("Kowalski", "Yilmaz", "Haddad", "Nowak", "Popescu", "Petrenko")

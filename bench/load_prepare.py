@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.load_forms import PASSWORD, Account  # noqa: E402
+from bench.load_forms import PASSWORD, SECRET_KEY, Account  # noqa: E402
+from bench.second_factor import SECRET as TOTP_SECRET  # noqa: E402
 
 AUTHORITIES = 4
 # Twelve of an office: eight caseworkers, two team leads, an auditor, an IT administrator;
@@ -67,7 +68,7 @@ def reset_database(url: str) -> None:
 
 
 def flask(url: str, *args: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "LOTSE_ENV": "development", "SECRET_KEY": "load"}
+    env = {**os.environ, "DATABASE_URL": url, "LOTSE_ENV": "development", "SECRET_KEY": SECRET_KEY}
     subprocess.run(  # noqa: S603 (a fixed command line)
         [str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", *args],
         cwd=ROOT,
@@ -84,7 +85,9 @@ def add_accounts(users: int, count: int = AUTHORITIES) -> list[Account]:
     from models.case import Activity, Case, Goal
     from models.client import Client
     from models.scoping import as_user, unscoped
+    from models.types import utcnow
     from services.cases import open_case, record_needs, register_client
+    from services.second_factor import encrypt_secret
     from services.users import create_user
 
     with unscoped("load test: the authorities"):
@@ -111,8 +114,13 @@ def add_accounts(users: int, count: int = AUTHORITIES) -> list[Account]:
                 authority_code=authority.code,
                 password=PASSWORD,
             )
+            # Enrolled in the second factor with the benchmarks' known authenticator.
+            user.totp_secret = encrypt_secret(TOTP_SECRET)
+            user.totp_enrolled_at = utcnow()
             db.session.flush()
-        account = Account(email, role, authority.code, user.id, markers=markers)
+        account = Account(
+            email, role, authority.code, user.id, totp_secret=TOTP_SECRET, markers=markers
+        )
         if role in ("caseworker", "checker"):
             with as_user(user):
                 name = markers[authority.code] if role == "checker" else "Lastprobe"
@@ -161,7 +169,7 @@ def prepare(url: str, users: int, cases: int) -> list[Account]:
     from app import create_app
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "LOTSE_ENV": "development", "SECRET_KEY": "load"}
+        {"SQLALCHEMY_DATABASE_URI": url, "LOTSE_ENV": "development", "SECRET_KEY": SECRET_KEY}
     )
     with app.app_context():
         accounts = add_accounts(users)

@@ -188,11 +188,10 @@ class Caseworker(LotseUser):
             TALLY.add("failed_saves")
             TALLY.error(f"checklist of case {self.account.case_id} shows no item to tick")
             return
-        item, done = random.choice(items)
+        item, version, done = random.choice(items)
         TALLY.add("saves")
-        response = self.post(
-            "checklist tick", url, {"item": item, "done": done, "csrf_token": csrf_token(html)}
-        )
+        form = {"item": item, "version": version, "done": done, "csrf_token": csrf_token(html)}
+        response = self.post("checklist tick", url, form)
         if response.status_code not in (302, 303):
             TALLY.add("failed_saves")
             TALLY.error(f"checklist tick on case {self.account.case_id}: {response.status_code}")
