@@ -2,9 +2,10 @@
 
 import secrets
 
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 
 from models import db
 from models.scoping import ScopeViolation
@@ -57,6 +58,10 @@ ERRORS = {
     413: lambda: _("Die gesendeten Daten sind zu groß."),
     429: lambda: _("Zu viele Anfragen. Bitte warten Sie einen Moment."),
     500: lambda: _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."),
+    503: lambda: _(
+        "Die Datenbank ist gerade ausgelastet. Es wurde nichts gespeichert. Bitte versuchen "
+        "Sie es in einem Moment erneut."
+    ),
 }
 
 
@@ -96,6 +101,15 @@ def init_security(app) -> None:
         # exist" for this user (docs/design.md §4).
         db.session.rollback()
         return render_template("error.html", code=404, message=ERRORS[404]()), 404
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        # A lock wait that ran out (SQLite's busy timeout while another request writes, a
+        # PostgreSQL lock timeout) or a lost connection: the transaction is rolled back, and
+        # the user reads that nothing was saved, never the database's text.
+        db.session.rollback()
+        current_app.logger.warning("database unavailable: %s", error.orig)
+        return render_template("error.html", code=503, message=ERRORS[503]()), 503
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -373,3 +373,31 @@ def test_a_checklist_tick_with_a_stale_version_is_refused_and_one_without_is_ide
     # Without a version the post names a state: ticking a ticked item changes nothing.
     assert second.post(url, data={"item": str(item_id), "done": "1"}).status_code == 302
     assert _item(app, item_id) == (True, "erste", 2)
+
+
+def test_a_write_that_waits_out_the_database_lock_gets_a_german_page(
+    app, login_as, arranged, database_url
+):
+    """SQLite: another connection holds the write lock longer than the busy timeout (5 s)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's database lock; PostgreSQL waits for row locks instead")
+    import sqlite3
+
+    item_id = arranged["ids"]["checklist_item"][0]
+    case_id = _row(app, CaseChecklistItem, item_id).case_id
+    browser = login_as("caseworker")
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response = browser.post(
+            f"/admin/case/checklist/?id={case_id}",
+            data={"item": str(item_id), "done": "1", "note": "wartet", "version": "1"},
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Die Datenbank ist gerade ausgelastet. Es wurde nichts gespeichert." in page
+    assert "locked" not in page
+    assert _item(app, item_id) == (False, None, 1)
