@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,6 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
@@ -95,6 +97,11 @@ def login():
         bind_request_scope(user)
         session.permanent = True
         session["auth_at"] = utcnow().timestamp()
+        # The session's CSRF token, now: two tabs that load their first pages at once would
+        # otherwise each make one, and the tab whose cookie lost would be refused on saving.
+        # (The login form's check cached the old session's token for this request.)
+        g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        generate_csrf()
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
     return render_template("login.html", form=form)
 

@@ -268,7 +268,11 @@ def test_concurrent_saves_of_one_record_lose_no_update(app, arranged, server):
                 attempts += len(saves)
                 winners = [s for s in saves if s.won]
                 losers = [s for s in saves if not s.won]
-                outcomes[(kind.name, len(winners))] += 1
+                outcomes[f"{kind.name}: {len(winners)} winner(s)"] += 1
+                for loser in losers:
+                    # Refused at the UPDATE (both had passed the version check) or before it.
+                    at_update = any("Bitte neu laden." in e for e in loser.errors)
+                    outcomes["refused at the UPDATE" if at_update else "refused before"] += 1
                 row = _row(app, kind.model, row_id)
                 stored = getattr(row, kind.attr)
                 problem = None
@@ -284,7 +288,7 @@ def test_concurrent_saves_of_one_record_lose_no_update(app, arranged, server):
                     problem = f"statuses {[s.status for s in saves]}"
                 if problem:
                     lost.append(f"{kind.name} {row_id}: {problem} ({saves})")
-    print(f"\nconcurrent save attempts: {attempts}; outcomes: {dict(outcomes)}")
+    print(f"\nconcurrent saves: {attempts}, lost updates: {len(lost)}; {dict(outcomes)}")
     assert attempts >= 200
     assert lost == [], "\n".join(lost[:10])
 
@@ -294,6 +298,8 @@ def _create(session, base, endpoint, data) -> int:
     page = session.get(url, timeout=TIMEOUT)
     form = {"csrf_token": csrf_token_from(page.text), **data}
     response = session.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
+    if response.status_code == 400:
+        print("\n400:", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))[-400:])
     return response.status_code
 
 
@@ -314,7 +320,9 @@ def test_parallel_creations_in_one_authority_get_distinct_gapless_numbers(
     app, world, arranged, server
 ):
     base = server.url
-    sessions = [logged_in(base, email) for email in arranged["staff"]]
+    # One session per creation: a requests.Session is no browser; two threads in one
+    # may send a request without its cookie.
+    sessions = [logged_in(base, email) for email in arranged["staff"] * 2]
     before_clients = _numbers(app, Client, world.authority)
     before_cases = _numbers(app, Case, world.authority)
 
@@ -401,3 +409,23 @@ def test_a_write_that_waits_out_the_database_lock_gets_a_german_page(
     assert "Die Datenbank ist gerade ausgelastet. Es wurde nichts gespeichert." in page
     assert "locked" not in page
     assert _item(app, item_id) == (False, None, 1)
+
+
+def test_two_tabs_opened_at_once_after_login_share_one_csrf_token(csrf_app, world, arranged):
+    """Both tabs send the cookie of the login's answer; the later answer's cookie is kept.
+    With a token made per first page, the other tab's form would be refused (400)."""
+    browser = csrf_app.test_client()
+    token = csrf_token_from(browser.get("/login").get_data(as_text=True))
+    login = {"email": world.emails["caseworker"], "password": factories.PASSWORD}
+    assert browser.post("/login", data={**login, "csrf_token": token}).status_code == 302
+    after_login = browser.get_cookie("lotse_session", domain="lotse.test").value
+    url = f"/admin/client/edit/?id={arranged['ids']['client'][0]}"
+    first_tab = browser.get(url).get_data(as_text=True)
+    browser.set_cookie("lotse_session", after_login, domain="lotse.test")
+    second_tab = browser.get(url).get_data(as_text=True)  # its cookie is the one kept
+    form = _FormParser()
+    form.feed(first_tab)
+    data = next(dict(f) for f in form.forms if any(name == "version_token" for name, _v in f))
+    data["notes"] = "aus dem ersten Tab"
+    assert csrf_token_from(first_tab) == csrf_token_from(second_tab)
+    assert browser.post(url, data=data).status_code == 302
