@@ -298,8 +298,6 @@ def _create(session, base, endpoint, data) -> int:
     page = session.get(url, timeout=TIMEOUT)
     form = {"csrf_token": csrf_token_from(page.text), **data}
     response = session.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
-    if response.status_code == 400:
-        print("\n400:", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))[-400:])
     return response.status_code
 
 
