@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
@@ -110,6 +112,11 @@ def start_session(user: User) -> None:
     bind_request_scope(user)
     session.permanent = True
     session["auth_at"] = utcnow().timestamp()
+    # The session's CSRF token, now: two tabs that load their first pages at once would
+    # otherwise each make one, and the tab whose cookie lost would be refused on saving.
+    # (The login form's check cached the old session's token for this request.)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -49,6 +49,23 @@ def unavailable_message() -> str:
     )
 
 
+def busy_message() -> str:
+    return _(
+        "Die Datenbank ist gerade ausgelastet. Es wurde nichts gespeichert. Bitte versuchen "
+        "Sie es in einem Moment erneut."
+    )
+
+
+def lock_wait_ran_out(error: BaseException) -> bool:
+    """The statement waited for another request's lock until the database gave up (SQLite's
+    busy timeout, PostgreSQL's ``lock_timeout``): the database is there, and the request's
+    transaction never committed, so nothing of it was saved."""
+    original = getattr(error, "orig", error)
+    if getattr(original, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    return type(original).__module__.startswith("sqlite3") and "locked" in str(original)
+
+
 def _no_more_lookups() -> None:
     """Render the page from what is already loaded. Who is logged in and their language
     would be asked of the database, which is what just failed: a user not yet loaded counts
@@ -87,7 +104,8 @@ def _database_error(error):
         type(error).__name__,
         exc_info=error,
     )
-    page = render_template("error.html", code=503, message=unavailable_message())
+    message = busy_message() if lock_wait_ran_out(error) else unavailable_message()
+    page = render_template("error.html", code=503, message=message)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 

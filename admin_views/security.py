@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from models import db
 from models.scoping import ScopeViolation
 
-from .outage import init_outage
+from .outage import busy_message, init_outage
 
 csrf = CSRFProtect()
 
@@ -59,6 +59,7 @@ ERRORS = {
     413: lambda: _("Die gesendeten Daten sind zu groß."),
     429: lambda: _("Zu viele Anfragen. Bitte warten Sie einen Moment."),
     500: lambda: _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."),
+    503: busy_message,
 }
 
 

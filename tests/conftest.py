@@ -176,6 +176,22 @@ def submit_second_factor(test_client, email, response=None):
     return test_client.post("/login/code", data=data)
 
 
+def http_login(session, base: str, email: str, app, *, timeout: float = 30):
+    """Both login steps over real HTTP with a ``requests`` session and real CSRF: the
+    password, then the second factor's code; the last answer (302 when logged in)."""
+    page = session.get(f"{base}/login", timeout=timeout)
+    token = csrf_token_from(page.text)
+    form = {"email": email, "password": factories.PASSWORD, "csrf_token": token}
+    response = session.post(f"{base}/login", data=form, allow_redirects=False, timeout=timeout)
+    if response.status_code != 302 or not response.headers.get("Location", "").endswith(
+        "/login/code"
+    ):
+        return response
+    page = session.get(f"{base}/login/code", timeout=timeout)
+    form = {"code": totp_code(app, email), "csrf_token": csrf_token_from(page.text)}
+    return session.post(f"{base}/login/code", data=form, allow_redirects=False, timeout=timeout)
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client

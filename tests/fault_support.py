@@ -28,8 +28,6 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests import factories
-
 HTTP_TIMEOUT = 10  # seconds, for every request a test sends
 LEAKS = ("Traceback", "psycopg", "sqlalchemy", "sqlite", "OperationalError", "SELECT", "INSERT")
 
@@ -180,26 +178,11 @@ def login_page_token(base: str, session: requests.Session) -> str:
 
 def log_in(base: str, email: str, app) -> Browser:
     """Both steps of the login: the password, then the second factor's code."""
-    from tests.conftest import csrf_token_from, totp_code
+    from tests.conftest import csrf_token_from, http_login
 
     session = requests.Session()
-    token = login_page_token(base, session)
-    response = session.post(
-        f"{base}/login",
-        data={"email": email, "password": factories.PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=HTTP_TIMEOUT,
-    )
+    response = http_login(session, base, email, app, timeout=HTTP_TIMEOUT)
     assert response.status_code == 302, response.text[:500]
-    if response.headers.get("Location", "").endswith("/login/code"):
-        page = session.get(f"{base}/login/code", timeout=HTTP_TIMEOUT)
-        response = session.post(
-            f"{base}/login/code",
-            data={"code": totp_code(app, email), "csrf_token": csrf_token_from(page.text)},
-            allow_redirects=False,
-            timeout=HTTP_TIMEOUT,
-        )
-        assert response.status_code == 302, response.text[:500]
     # The login starts a fresh session, with a CSRF token of its own.
     form = session.get(f"{base}/admin/case/new/", timeout=HTTP_TIMEOUT)
     return Browser(base, session, csrf_token_from(form.text))

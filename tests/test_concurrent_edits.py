@@ -27,7 +27,7 @@ from models import Authority, Case, CaseChecklistItem, Client, Goal, db
 from models.scoping import unscoped
 from tests import factories
 from tests.browser_support import serve
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, http_login, submit_second_factor
 
 TIMEOUT = 30  # seconds per request: a hang fails the test instead of stalling the run
 CONFLICT = "inzwischen von jemand anderem geändert"
@@ -90,19 +90,9 @@ def flashed_errors(html: str) -> list[str]:
 # -- sessions over HTTP ----------------------------------------------------------------------
 
 
-def logged_in(base: str, email: str) -> requests.Session:
+def logged_in(base: str, email: str, app) -> requests.Session:
     session = requests.Session()
-    page = session.get(f"{base}/login", timeout=TIMEOUT)
-    response = session.post(
-        f"{base}/login",
-        data={
-            "email": email,
-            "password": factories.PASSWORD,
-            "csrf_token": csrf_token_from(page.text),
-        },
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+    response = http_login(session, base, email, app, timeout=TIMEOUT)
     assert response.status_code == 302, response.text[:500]
     return session
 
@@ -258,7 +248,7 @@ def _edit_race(app, base, sessions, kind: Kind, row_ids) -> list[tuple[int, int,
 
 def test_concurrent_saves_of_one_record_lose_no_update(app, arranged, server):
     base = server.url
-    sessions = [logged_in(base, email) for email in arranged["staff"]]
+    sessions = [logged_in(base, email, app) for email in arranged["staff"]]
     attempts, lost, outcomes = 0, [], Counter()
     for kind in KINDS:
         ids = arranged["ids"][kind.name]
@@ -268,7 +258,11 @@ def test_concurrent_saves_of_one_record_lose_no_update(app, arranged, server):
                 attempts += len(saves)
                 winners = [s for s in saves if s.won]
                 losers = [s for s in saves if not s.won]
-                outcomes[(kind.name, len(winners))] += 1
+                outcomes[f"{kind.name}: {len(winners)} winner(s)"] += 1
+                for loser in losers:
+                    # Refused at the UPDATE (both had passed the version check) or before it.
+                    at_update = any("Bitte neu laden." in e for e in loser.errors)
+                    outcomes["refused at the UPDATE" if at_update else "refused before"] += 1
                 row = _row(app, kind.model, row_id)
                 stored = getattr(row, kind.attr)
                 problem = None
@@ -284,7 +278,7 @@ def test_concurrent_saves_of_one_record_lose_no_update(app, arranged, server):
                     problem = f"statuses {[s.status for s in saves]}"
                 if problem:
                     lost.append(f"{kind.name} {row_id}: {problem} ({saves})")
-    print(f"\nconcurrent save attempts: {attempts}; outcomes: {dict(outcomes)}")
+    print(f"\nconcurrent saves: {attempts}, lost updates: {len(lost)}; {dict(outcomes)}")
     assert attempts >= 200
     assert lost == [], "\n".join(lost[:10])
 
@@ -314,7 +308,9 @@ def test_parallel_creations_in_one_authority_get_distinct_gapless_numbers(
     app, world, arranged, server
 ):
     base = server.url
-    sessions = [logged_in(base, email) for email in arranged["staff"]]
+    # One session per creation: a requests.Session is no browser; two threads in one
+    # may send a request without its cookie.
+    sessions = [logged_in(base, email, app) for email in arranged["staff"] * 2]
     before_clients = _numbers(app, Client, world.authority)
     before_cases = _numbers(app, Case, world.authority)
 
@@ -373,3 +369,52 @@ def test_a_checklist_tick_with_a_stale_version_is_refused_and_one_without_is_ide
     # Without a version the post names a state: ticking a ticked item changes nothing.
     assert second.post(url, data={"item": str(item_id), "done": "1"}).status_code == 302
     assert _item(app, item_id) == (True, "erste", 2)
+
+
+def test_a_write_that_waits_out_the_database_lock_gets_a_german_page(
+    app, login_as, arranged, database_url
+):
+    """SQLite: another connection holds the write lock longer than the busy timeout (5 s)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's database lock; PostgreSQL waits for row locks instead")
+    import sqlite3
+
+    item_id = arranged["ids"]["checklist_item"][0]
+    case_id = _row(app, CaseChecklistItem, item_id).case_id
+    browser = login_as("caseworker")
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response = browser.post(
+            f"/admin/case/checklist/?id={case_id}",
+            data={"item": str(item_id), "done": "1", "note": "wartet", "version": "1"},
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Die Datenbank ist gerade ausgelastet. Es wurde nichts gespeichert." in page
+    assert "locked" not in page
+    assert _item(app, item_id) == (False, None, 1)
+
+
+def test_two_tabs_opened_at_once_after_login_share_one_csrf_token(csrf_app, world, arranged):
+    """Both tabs send the cookie of the login's answer; the later answer's cookie is kept.
+    With a token made per first page, the other tab's form would be refused (400)."""
+    browser = csrf_app.test_client()
+    token = csrf_token_from(browser.get("/login").get_data(as_text=True))
+    login = {"email": world.emails["caseworker"], "password": factories.PASSWORD}
+    response = browser.post("/login", data={**login, "csrf_token": token})
+    assert submit_second_factor(browser, login["email"], response).status_code == 302
+    after_login = browser.get_cookie("lotse_session", domain="lotse.test").value
+    url = f"/admin/client/edit/?id={arranged['ids']['client'][0]}"
+    first_tab = browser.get(url).get_data(as_text=True)
+    browser.set_cookie("lotse_session", after_login, domain="lotse.test")
+    second_tab = browser.get(url).get_data(as_text=True)  # its cookie is the one kept
+    form = _FormParser()
+    form.feed(first_tab)
+    data = next(dict(f) for f in form.forms if any(name == "version_token" for name, _v in f))
+    data["notes"] = "aus dem ersten Tab"
+    assert csrf_token_from(first_tab) == csrf_token_from(second_tab)
+    assert browser.post(url, data=data).status_code == 302
