@@ -74,6 +74,9 @@ class ProfileView(ProtectedMixin, BaseView):
         user = current_user._get_current_object()
         next_url = safe_next(request.args.get("next")) or url_for("admin.index")
         if enrolled(user):
+            if request.method == "POST":  # a second tab's enrolment, or a form sent again
+                flash(_("Ihr zweiter Faktor ist schon eingerichtet."), "info")
+                return redirect(url_for(".second_factor"))
             return self.render(
                 "lotse/second_factor.html",
                 enrolled_at=format_date(user.totp_enrolled_at),
