@@ -25,6 +25,7 @@ from .cases import (
 from .checks import run_checks
 from .clients import ClientView, ConsentView, HouseholdMemberView
 from .dashboard import DashboardView
+from .documents import DocumentView
 from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
 from .lists import msgid
@@ -36,6 +37,7 @@ from .reference import (
     AuthorityView,
     ChecklistTemplateView,
     ClosureReasonView,
+    DocumentKindView,
     MeasureTypeView,
     MunicipalityView,
     NeedAreaView,
@@ -69,6 +71,7 @@ def build_views():
         EvaluationView(m.Evaluation, name=_l("Abschlussbewertungen"), category=CASES),
         CaseShareView(m.CaseShare, name=_l("Freigaben"), category=CASES),
         FollowUpView(name=_l("Wiedervorlage"), endpoint="followups", category=CASES),
+        DocumentView(name=_l("Dokumente"), endpoint="document", url="/admin/document"),
         ClientView(m.Client, name=_l("Klient:innen"), category=CLIENTS),
         HouseholdMemberView(m.HouseholdMember, name=_l("Haushaltsangehörige"), category=CLIENTS),
         ConsentView(m.Consent, name=_l("Einwilligungen"), category=CLIENTS),
@@ -82,6 +85,7 @@ def build_views():
         ResidenceStatusView(m.ResidenceStatus, name=_l("Aufenthaltsstatus"), category=REFERENCE),
         TargetGroupView(m.TargetGroup, name=_l("Zielgruppen"), category=REFERENCE),
         AccessRouteView(m.AccessRoute, name=_l("Zugangswege"), category=REFERENCE),
+        DocumentKindView(m.DocumentKind, name=_l("Dokumentarten"), category=REFERENCE),
         ClosureReasonView(m.ClosureReason, name=_l("Abschlussgründe"), category=REFERENCE),
         ChecklistTemplateView(m.ChecklistTemplate, name=_l("Checklisten"), category=REFERENCE),
         MunicipalityView(m.Municipality, name=_l("Kommunen"), category=REFERENCE),

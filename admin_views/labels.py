@@ -111,6 +111,13 @@ LABELS = {
     "summary": _l("Zusammenfassung"),
     "confidential": _l("Vertraulich"),
     "held_on": _l("Datum"),
+    # documents
+    "document_date": _l("Datum des Dokuments"),
+    "original_name": _l("Dateiname"),
+    "content_type": _l("Dateityp"),
+    "size": _l("Größe"),
+    "file": _l("Datei"),
+    "part": _l("Gehört zu"),
     "agencies": _l("Beteiligte Stellen"),
     "participants_note": _l("Teilnehmende"),
     "results": _l("Ergebnisse"),

@@ -7,6 +7,7 @@ cannot be reached fails the run instead of skipping it.
 
 import os
 import re
+import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -48,6 +49,8 @@ def database_url(tmp_path_factory):
 
 
 _apps = []
+# The documents' files of every test app of this run (the live server's too).
+DOCUMENT_DIR = tempfile.mkdtemp(prefix="lotse-test-documents-")
 
 
 def make_app(database_url: str, **overrides):
@@ -62,6 +65,7 @@ def make_app(database_url: str, **overrides):
         "LOTSE_ARGON2_TIME_COST": 1,
         "LOTSE_ARGON2_MEMORY_KIB": 8192,
         "SERVER_NAME": "lotse.test",
+        "LOTSE_DOCUMENT_DIR": DOCUMENT_DIR,
     }
     config.update(overrides)
     created = create_app(config)
