@@ -18,7 +18,7 @@ from services.documents import (
     add_document,
     archive,
     download_name,
-    open_for_download,
+    file_for_download,
 )
 
 from .base import ARCHIVE, CREATE, ProtectedMixin, allowed, deny
@@ -52,12 +52,12 @@ class DocumentView(ProtectedMixin, BaseView):
     def download(self):
         """The file, as an attachment; every download is in the audit trail."""
         document = _visible(Document, request.args.get("id"))
-        handle = open_for_download(document)
-        if handle is None:
+        path = file_for_download(document)
+        if path is None:
             abort(404)
         db.session.commit()  # the audit row of the read
         response = send_file(
-            handle,
+            path,
             mimetype=document.content_type,
             as_attachment=True,
             download_name=download_name(document),

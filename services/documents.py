@@ -263,18 +263,17 @@ def add_document(case: Case, new: NewDocument, stream) -> Document:
     return document
 
 
-def open_for_download(document: Document):
-    """The file of ``document`` opened for reading, the read recorded; None if it is gone
-    (purged). The caller commits the audit row."""
+def file_for_download(document: Document) -> Path | None:
+    """The path of ``document``'s file, the read recorded; None if it is gone (purged).
+    The caller commits the audit row."""
     if document.sha256 is None:
         return None
-    try:
-        handle = path_of(document.sha256).open("rb")
-    except FileNotFoundError:
+    path = path_of(document.sha256)
+    if not path.is_file():
         current_app.logger.error("file of document %s is missing", document.id)
         return None
     record("read", "document", document.id, {"case": document.case_id})
-    return handle
+    return path
 
 
 def archive(document: Document) -> None:
