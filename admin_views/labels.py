@@ -112,6 +112,7 @@ LABELS = {
     "confidential": _l("Vertraulich"),
     "held_on": _l("Datum"),
     # documents
+    "document": _l("Dokumente"),
     "document_date": _l("Datum des Dokuments"),
     "original_name": _l("Dateiname"),
     "content_type": _l("Dateityp"),

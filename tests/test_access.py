@@ -793,6 +793,7 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
         "client.subject_access_view": lambda: [
             get(id=d.row["client"]),
             get(id=d.row["client"], format="json"),
+            get(id=d.row["client"], format="zip"),
         ],
         "report.index": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
         "report.xlsx": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
