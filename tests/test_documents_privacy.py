@@ -130,3 +130,23 @@ def test_a_dry_run_purge_keeps_every_file(app, runner, closed_with_documents):
     result = runner.invoke(args=["privacy", "purge", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert own_path.exists()
+
+
+def test_the_team_leads_dashboard_counts_documents_per_kind(
+    app, world, login_as, closed_with_documents
+):
+    with app.app_context(), unscoped("test arrangement"):
+        archived = db.session.get(Document, closed_with_documents["kept"])
+        archived.archived_at = factories.utcnow_for_tests()
+        foreign_case = factories.make_case(
+            factories.make_client(world.foreign_authority, family_name="Fremd")
+        )
+        factories.make_document(foreign_case, factories.pdf("fremd"), world.certificate)
+        db.session.commit()
+    html = login_as("team_lead").get("/admin/").get_data(as_text=True)
+    assert "Dokumente nach Art" in html
+    table = html[html.index('id="team-documents"') :]
+    table = table[: table.index("</table>")]
+    # Two of the own authority; the archived one and the other authority's are not counted.
+    assert "Zeugnis / Nachweis" in table
+    assert ">2<" in table.replace(" ", "")
