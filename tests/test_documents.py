@@ -45,6 +45,14 @@ ACCEPTED_FILES = {
         _zip(*OOXML, ("xl/workbook.xml", "<workbook/>")),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
+    "pptx": (
+        _zip(*OOXML, ("ppt/presentation.xml", "<p:presentation/>")),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    "ods": (
+        _zip(("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), stored_first=True),
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ),
     "odt": (
         _zip(("mimetype", "application/vnd.oasis.opendocument.text"), stored_first=True),
         "application/vnd.oasis.opendocument.text",
