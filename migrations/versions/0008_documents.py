@@ -33,8 +33,6 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_document_kind_created_by_id_user'), ondelete='SET NULL', use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_document_kind_updated_by_id_user'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_kind')),
     sa.UniqueConstraint('code', name=op.f('uq_document_kind_code'))
     )
@@ -69,13 +67,11 @@ def upgrade():
     sa.CheckConstraint('size >= 0', name=op.f('ck_document_size')),
     sa.ForeignKeyConstraint(['authority_id'], ['authority.id'], name=op.f('fk_document_authority_id_authority'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['case_id', 'authority_id'], ['case.id', 'case.authority_id'], name=op.f('fk_document_case_id_authority_id_case'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_document_created_by_id_user'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['goal_id'], ['goal.id'], name=op.f('fk_document_goal_id_goal'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['household_member_id'], ['household_member.id'], name=op.f('fk_document_household_member_id_household_member'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['kind_id'], ['document_kind.id'], name=op.f('fk_document_kind_id_document_kind'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['need_id'], ['need.id'], name=op.f('fk_document_need_id_need'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_document_referral_id_referral'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_document_updated_by_id_user'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document'))
     )
     with op.batch_alter_table('document', schema=None) as batch_op:
@@ -94,6 +90,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_document_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_updated_by_id'), ['updated_by_id'], unique=False)
 
+    # Who created and changed a row: as for every authored table (migration 0001).
+    for table in ("document_kind", "document"):
+        with op.batch_alter_table(table) as batch_op:
+            for column in ("created_by_id", "updated_by_id"):
+                batch_op.create_foreign_key(
+                    op.f(f"fk_{table}_{column}_user"), "user", [column], ["id"], ondelete="SET NULL"
+                )
     # ### end Alembic commands ###
 
 
