@@ -25,7 +25,7 @@ COMMANDS = {
         "set-role": ["email", "role"],
     },
     "privacy": {
-        "export": ["client_number", "--out"],
+        "export": ["client_number", "--out", "--zip"],
         "purge": ["--dry-run"],
     },
 }
