@@ -122,7 +122,11 @@ def load(app, test_config: dict | None = None) -> None:
         LOTSE_DEMO_CREDENTIALS=instance_path / "demo-accounts.txt",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         FLASK_ADMIN_SWATCH="default",
-        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        # Documents of a case (services/documents.py): the largest file, and where files live.
+        LOTSE_DOCUMENT_MAX_MB=_int("LOTSE_DOCUMENT_MAX_MB", 20),
+        LOTSE_DOCUMENT_DIR=Path(
+            os.environ.get("LOTSE_DOCUMENT_DIR") or instance_path / "documents"
+        ).resolve(),
     )
     if os.environ.get("LOTSE_STATISTICS_CACHE_SECONDS"):
         # Unset, the figures cache keeps 120 s (0 under tests): services/statistics/.
@@ -132,6 +136,13 @@ def load(app, test_config: dict | None = None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+    if app.config["LOTSE_DOCUMENT_MAX_MB"] < 1:
+        raise ConfigError("LOTSE_DOCUMENT_MAX_MB must be at least 1")
+    app.config["LOTSE_DOCUMENT_DIR"] = Path(app.config["LOTSE_DOCUMENT_DIR"])
+    # A request may carry one document and its form fields; anything larger is refused
+    # before it is read (413, a German error page).
+    if "MAX_CONTENT_LENGTH" not in (test_config or {}):
+        app.config["MAX_CONTENT_LENGTH"] = (app.config["LOTSE_DOCUMENT_MAX_MB"] + 1) * 1024 * 1024
     if app.config["LOTSE_DEFAULT_LOCALE"] not in ("de", "en"):
         raise ConfigError("LOTSE_DEFAULT_LOCALE must be 'de' or 'en'")
     if not app.config["SECRET_KEY"]:

@@ -25,6 +25,7 @@ from .cases import (
 from .checks import run_checks
 from .clients import ClientView, ConsentView, HouseholdMemberView
 from .dashboard import DashboardView
+from .documents import DocumentView
 from .followups import FollowUpView
 from .i18n import TRANSLATIONS_DIR
 from .lists import msgid
@@ -36,6 +37,7 @@ from .reference import (
     AuthorityView,
     ChecklistTemplateView,
     ClosureReasonView,
+    DocumentKindView,
     MeasureTypeView,
     MunicipalityView,
     NeedAreaView,
@@ -101,6 +103,7 @@ MENU = (
             (ResidenceStatusView, m.ResidenceStatus, _l("Aufenthaltsstatus")),
             (TargetGroupView, m.TargetGroup, _l("Zielgruppen")),
             (AccessRouteView, m.AccessRoute, _l("Zugangswege")),
+            (DocumentKindView, m.DocumentKind, _l("Dokumentarten")),
             (ClosureReasonView, m.ClosureReason, _l("Abschlussgründe")),
             (ChecklistTemplateView, m.ChecklistTemplate, _l("Checklisten")),
             (MunicipalityView, m.Municipality, _l("Kommunen")),
@@ -114,7 +117,14 @@ MENU = (
             (AuditEventView, m.AuditEvent, _l("Protokoll")),
         ),
     ),
-    (None, ((ProfileView, "profile", _l("Passwort ändern")),)),
+    (
+        None,
+        (
+            (ProfileView, "profile", _l("Passwort ändern")),
+            # Downloads, uploads and archiving of a case file's documents; not in the menu.
+            (DocumentView, "document", _l("Dokumente")),
+        ),
+    ),
 )
 
 

@@ -42,6 +42,7 @@ from services.sharing import share_problems
 
 from . import lookups
 from .base import (
+    ARCHIVE,
     ASSIGN,
     CASE_DATA,
     CREATE,
@@ -178,9 +179,11 @@ class CaseView(LotseModelView):
         may_add = {
             resource: is_open and allowed(resource, CREATE) for resource in CASE_FILE_ADDABLE
         }
-        areas, reasons = reference_lists(
+        may_upload = is_open and allowed("document", CREATE)
+        areas, reasons, document_kinds = reference_lists(
             need_areas=may_add["need"],
             closure_reasons=any(step.target == "closed" for step, _missing in steps),
+            document_kinds=may_upload,
         )
         recorded = {need.need_area_id for need in file.needs}
         events = history("case", case.id)
@@ -191,6 +194,9 @@ class CaseView(LotseModelView):
             steps=steps,
             closure_reasons=reasons,
             may_add=may_add,
+            may_upload=may_upload,
+            may_archive_documents=allowed("document", ARCHIVE),
+            document_kinds=document_kinds,
             return_url=request.full_path,
             events=events,
             open_areas=[area for area in areas if area.id not in recorded],

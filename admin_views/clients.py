@@ -12,7 +12,7 @@ from models import Consent, db
 from models.scoping import is_own
 from services.cases import register_client
 from services.history import history
-from services.privacy import subject_access
+from services.privacy import subject_access, subject_access_zip
 
 from . import lookups
 from .base import EXPORT, LotseModelView, allowed, deny, parse_id
@@ -89,6 +89,12 @@ class ClientView(LotseModelView):
             deny("client", client.id, 404)  # only the owning authority answers for its data
         document = subject_access(client)
         db.session.commit()
+        if request.args.get("format") == "zip":
+            return Response(
+                subject_access_zip(document),
+                mimetype="application/zip",
+                headers={"Content-Disposition": f"attachment;filename=auskunft_{client.id}.zip"},
+            )
         if request.args.get("format") == "json":
             payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
             return Response(

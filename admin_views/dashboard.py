@@ -130,6 +130,19 @@ def caseload_table(rows) -> Table:
     return table
 
 
+def documents_table(counts) -> Table:
+    table = Table(
+        "team-documents",
+        _("Dokumente nach Art"),
+        _("Dokumentart"),
+        [Column(_("Dokumente"))],
+        empty=_("Noch keine Dokumente."),
+    )
+    for row in counts:
+        table.rows.append(Row(row.name, [exact(row.n)]))
+    return table
+
+
 def goals_table(heading: Heading, counts, own=None) -> Table:
     table = heading.table(
         _("Ergebnis"),
@@ -282,6 +295,7 @@ def _team_figures(authority_id, day):
     }
     if authority_id is not None:
         figures["caseload"] = stats.caseload(authority_id)
+        figures["documents"] = stats.documents_by_kind(authority_id)
     return figures
 
 
@@ -328,6 +342,7 @@ def team_sections(day) -> list[Section]:
     own = team.value
     tables = _figure_tables("team", own, day=day)
     tables.insert(4, caseload_table(own["caseload"]))
+    tables.append(documents_table(own["documents"]))
     sections = [
         Section(
             "team",

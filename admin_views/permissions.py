@@ -51,6 +51,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "caseworker": {
         **_grant(CASE_DATA, VIEW, CREATE, EDIT),
         "case": frozenset({VIEW, CREATE, EDIT, TRANSITION}),
+        # Documents are uploaded and read, never edited; archiving is the team lead's, as
+        # for every other part of a case.
+        "document": frozenset({VIEW, CREATE}),
         "followups": frozenset({VIEW}),
         **_grant(REFERENCE_DATA, VIEW),
         "structural_issue": frozenset({VIEW, CREATE}),
@@ -59,6 +62,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "team_lead": {
         **_grant(CASE_DATA, VIEW, CREATE, EDIT, ARCHIVE, EXPORT),
         "case": frozenset({VIEW, CREATE, EDIT, ARCHIVE, EXPORT, TRANSITION, REOPEN, ASSIGN}),
+        "document": frozenset({VIEW, CREATE, ARCHIVE}),
         "followups": frozenset({VIEW}),
         **_grant(REFERENCE_DATA, VIEW),
         "case_share": frozenset({VIEW, CREATE, EDIT}),

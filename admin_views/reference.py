@@ -64,6 +64,10 @@ class AccessRouteView(ReferenceView):
     form_columns = REF_FORM
 
 
+class DocumentKindView(ReferenceView):
+    form_columns = REF_FORM
+
+
 class ClosureReasonView(ReferenceView):
     column_list = ("code", "name", "outcome", "requires_evaluation", "active", "position")
     column_filters = ("outcome", "requires_evaluation", "active")

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -56,7 +56,11 @@ ERRORS = {
     403: lambda: _("Sie haben keine Berechtigung für diese Seite."),
     404: lambda: _("Die Seite oder der Datensatz wurde nicht gefunden."),
     405: lambda: _("Diese Aktion ist hier nicht erlaubt."),
-    413: lambda: _("Die gesendeten Daten sind zu groß."),
+    413: lambda: _(
+        "Die gesendeten Daten sind zu groß: eine Datei darf höchstens %(mb)s MB haben. "
+        "Es wurde nichts gespeichert.",
+        mb=current_app.config["LOTSE_DOCUMENT_MAX_MB"],
+    ),
     429: lambda: _("Zu viele Anfragen. Bitte warten Sie einen Moment."),
     500: lambda: _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."),
     503: busy_message,

@@ -9,7 +9,14 @@ from flask.cli import with_appcontext
 
 from models import db
 from models.scoping import unscoped
-from services.privacy import PrivacyError, find_client, purge, subject_access
+from services.privacy import (
+    PrivacyError,
+    find_client,
+    purge,
+    remove_purged_files,
+    subject_access,
+    subject_access_zip,
+)
 from services.register import build_register
 from services.register_output import to_markdown, to_xlsx
 
@@ -27,12 +34,23 @@ def privacy():
 @privacy.command("export")
 @click.argument("client_number")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="in diese Datei")
+@click.option(
+    "--zip",
+    "zip_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="als Zip mit den Dateien der Dokumente in diese Datei",
+)
 @with_appcontext
-def export_command(client_number, out):
+def export_command(client_number, out, zip_file):
     """Alle Daten zu einer Klient:in als JSON ausgeben (Art. 15 DSGVO)."""
     # Committed: the audit event of this export.
     with unscoped("subject access (flask privacy export)"), committed(PrivacyError):
         document = subject_access(find_client(client_number))
+    if zip_file:
+        with open(zip_file, "wb") as handle:
+            handle.write(subject_access_zip(document))
+        click.echo(f"Auskunft für {client_number} mit Dokumenten nach {zip_file} geschrieben.")
+        return
     payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
     if out:
         with open(out, "w", encoding="utf-8") as handle:
@@ -54,12 +72,14 @@ def purge_command(dry_run):
             db.session.rollback()
         else:
             db.session.commit()
+            remove_purged_files(result)
     counts = result.as_counts()
     verb = "würden anonymisiert" if dry_run else "anonymisiert"
     click.echo(
         f"Löschfrist {years} Jahre nach Fallabschluss: {counts['clients']} Klient:innen "
         f"{verb} ({counts['cases']} Fälle, {counts['household_members']} Haushaltsangehörige, "
-        f"{counts['texts']} Texte, {counts['audit_events']} Protokolleinträge bereinigt)."
+        f"{counts['texts']} Texte, {counts['documents']} Dokumente, "
+        f"{counts['audit_events']} Protokolleinträge bereinigt)."
     )
     if dry_run:
         click.echo("Probelauf: nichts wurde geändert.")

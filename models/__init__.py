@@ -17,6 +17,7 @@ from .case import (
 )
 from .client import Client, Consent, HouseholdMember
 from .db import db
+from .document import Document
 from .reference import (
     AccessRoute,
     Agency,
@@ -24,6 +25,7 @@ from .reference import (
     ChecklistTemplate,
     ChecklistTemplateItem,
     ClosureReason,
+    DocumentKind,
     MeasureType,
     Municipality,
     NeedArea,
@@ -47,6 +49,7 @@ REFERENCE_MODELS = (
     TargetGroup,
     AccessRoute,
     ClosureReason,
+    DocumentKind,
     ChecklistTemplate,
 )
 
@@ -69,6 +72,8 @@ __all__ = [
     "Client",
     "ClosureReason",
     "Consent",
+    "Document",
+    "DocumentKind",
     "Evaluation",
     "Goal",
     "HouseholdMember",

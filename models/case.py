@@ -119,6 +119,12 @@ class Case(OwnedMixin, EditableMixin, db.Model):
     goals: Mapped[list["Goal"]] = relationship(
         back_populates="case", primaryjoin="Case.id == Goal.case_id", foreign_keys="Goal.case_id"
     )
+    # Read with the case on its case file (services/casefile.py); written through CaseShare.
+    shares: Mapped[list["CaseShare"]] = relationship(
+        primaryjoin="Case.id == CaseShare.case_id",
+        foreign_keys="CaseShare.case_id",
+        viewonly=True,
+    )
 
     @property
     def is_open(self) -> bool:

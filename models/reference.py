@@ -61,6 +61,12 @@ class ClosureReason(ReferenceMixin, db.Model):
     requires_evaluation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
+class DocumentKind(ReferenceMixin, db.Model):
+    """What a document of a case is: certificate, translation, identity document, …"""
+
+    __tablename__ = "document_kind"
+
+
 class ChecklistTemplate(ReferenceMixin, db.Model):
     """A reusable step list; without a need area it is the general process checklist."""
 

@@ -2,8 +2,9 @@
 
 Each statement pays for the authority rule's loader criteria (models.scoping) besides its
 SQL, so the parts are loaded with as few statements as the shapes allow: the case with its
-many-to-one details, its needs, its evaluation and its checklist progress in one; every
-other list in one each, its own details joined in.
+many-to-one details, its needs, its shares, its client's household members, its evaluation
+and its checklist progress in one; every other list (documents included) in one each, its
+own details joined in.
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from models import (
     Client,
     ClosureReason,
     Consent,
+    Document,
+    DocumentKind,
     Evaluation,
     Goal,
     Measure,
@@ -54,6 +57,7 @@ class CaseFile:
     referrals: list = field(default_factory=list)
     activities: list = field(default_factory=list)
     conferences: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
     shares: list = field(default_factory=list)
     evaluation: Evaluation | None = None
     checklist: ChecklistProgress = field(default_factory=ChecklistProgress)
@@ -101,10 +105,14 @@ def load_case_file(case_id: int) -> CaseFile | None:
             .where(Case.id == case_id)
             .options(
                 joinedload(Case.client).joinedload(Client.residence_status),
+                # For the upload form: the household members a document may belong to.
+                joinedload(Case.client).joinedload(Client.household_members),
                 joinedload(Case.caseworker),
                 joinedload(Case.access_route),
                 joinedload(Case.closure_reason),
                 joinedload(Case.needs).joinedload(Need.need_area),
+                # Few per case: joined here rather than read by a statement of their own.
+                joinedload(Case.shares).joinedload(CaseShare.authority),
             )
         )
         .unique()
@@ -148,9 +156,15 @@ def load_case_file(case_id: int) -> CaseFile | None:
         .unique()
         .all()
     )
-    file.shares = _rows_of_case(
-        case_id, CaseShare, CaseShare.granted_on.desc(), load=joinedload(CaseShare.authority)
+    file.documents = _rows_of_case(
+        case_id,
+        Document,
+        Document.archived_at.is_not(None),
+        Document.document_date.desc(),
+        Document.id.desc(),
+        load=joinedload(Document.kind),
     )
+    file.shares = sorted(case.shares, key=lambda share: (share.granted_on, share.id), reverse=True)
     return file
 
 
@@ -171,15 +185,16 @@ class ReferenceEntry:
 
 
 def reference_lists(
-    need_areas: bool = True, closure_reasons: bool = True
-) -> tuple[list[ReferenceEntry], list[ReferenceEntry]]:
-    """The active need areas and closure reasons, each in its order, in one statement;
-    a list not asked for stays empty (and unqueried)."""
+    need_areas: bool = True, closure_reasons: bool = True, document_kinds: bool = False
+) -> tuple[list[ReferenceEntry], list[ReferenceEntry], list[ReferenceEntry]]:
+    """The active need areas, closure reasons and document kinds, each in its order, in
+    one statement; a list not asked for stays empty (and unqueried)."""
     # Each list: its kind (its index in the result), the model, and whether a closure
     # reason needs an evaluation (need areas have no such column).
     wanted = (
         (need_areas, NeedArea, cast(null(), Boolean)),
         (closure_reasons, ClosureReason, ClosureReason.requires_evaluation),
+        (document_kinds, DocumentKind, cast(null(), Boolean)),
     )
     parts = [
         select(
@@ -193,7 +208,7 @@ def reference_lists(
         for kind, (asked, model, requires_evaluation) in enumerate(wanted)
         if asked
     ]
-    lists = ([], [])
+    lists = ([], [], [])
     if not parts:
         return lists
     statement = parts[0] if len(parts) == 1 else union_all(*parts)

@@ -1,11 +1,15 @@
 """Data protection: subject access (GDPR Art. 15) and the retention purge (Art. 5(1)(e), 17).
 
-The export collects everything held about one client across their cases. The purge
-anonymises clients whose last case closed longer ago than the retention period, deletes the
-free texts of their cases, and keeps what the steering figures need: need areas, dates,
-statuses, outcomes and effort.
+The export collects everything held about one client across their cases; as a zip it also
+carries the files of their documents. The purge anonymises clients whose last case closed
+longer ago than the retention period, deletes the free texts of their cases and the files of
+their documents, and keeps what the steering figures need: need areas, dates, statuses,
+outcomes, effort and the kinds of documents.
 """
 
+import io
+import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,6 +27,7 @@ from models import (
     CaseShare,
     Client,
     Consent,
+    Document,
     Evaluation,
     Goal,
     HouseholdMember,
@@ -33,6 +38,7 @@ from models import (
 )
 from models.auditing import changes_unrecorded, record
 from models.types import utcnow
+from services.documents import path_of, remove_if_unreferenced, shown_name
 
 CASE_PARTS = (
     Need,
@@ -43,6 +49,7 @@ CASE_PARTS = (
     CaseConference,
     CaseChecklistItem,
     Evaluation,
+    Document,
 )
 SECRET_OR_INTERNAL = {"version", "authority_id"}
 REMOVED = "(gelöscht)"
@@ -117,6 +124,30 @@ def subject_access(client: Client) -> dict:
     return document
 
 
+def _file_name(row: dict) -> str:
+    name = shown_name(row.get("original_name")) or "dokument"
+    return f"dokumente/{row['id']}_{name}"
+
+
+def subject_access_zip(document: dict) -> bytes:
+    """The Art. 15 export as a zip: ``auskunft.json`` and the file of each document under
+    ``dokumente/`` (its id and given name), which the JSON names in ``datei``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for case in document["faelle"]:
+            for row in case.get(Document.__tablename__, []):
+                if not row.get("sha256"):
+                    continue
+                try:
+                    archive.write(path_of(row["sha256"]), _file_name(row))
+                except FileNotFoundError:
+                    continue
+                row["datei"] = _file_name(row)
+        payload = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+        archive.writestr("auskunft.json", payload + "\n")
+    return buffer.getvalue()
+
+
 @dataclass
 class PurgeResult:
     clients: int = 0
@@ -124,7 +155,10 @@ class PurgeResult:
     household_members: int = 0
     texts: int = 0
     audit_events: int = 0
+    documents: int = 0
     client_ids: list[int] = field(default_factory=list)
+    # Content hashes of the purged documents: ``remove_purged_files`` after the commit.
+    files: set[str] = field(default_factory=set)
 
     def as_counts(self) -> dict:
         return {
@@ -132,6 +166,7 @@ class PurgeResult:
             "cases": self.cases,
             "household_members": self.household_members,
             "texts": self.texts,
+            "documents": self.documents,
             "audit_events": self.audit_events,
         }
 
@@ -186,6 +221,7 @@ def purge(retention_years: int, *, dry_run: bool = False, today: date | None = N
             _anonymise_client(client)
             for case in cases:
                 result.texts += _delete_case_texts(case, touched)
+                _purge_documents(case, result, touched)
             for member in members:
                 touched.setdefault("household_member", set()).add(member.id)
                 db.session.delete(member)
@@ -238,6 +274,26 @@ def _delete_case_texts(case: Case, touched: dict[str, set[int]]) -> int:
                     setattr(row, name, value)
                     cleared += 1
     return cleared
+
+
+def _purge_documents(case: Case, result: PurgeResult, touched: dict[str, set[int]]) -> None:
+    """The documents of a purged case lose their title, name and file; kind, date and size
+    stay for the figures."""
+    for document in db.session.scalars(select(Document).where(Document.case_id == case.id)):
+        touched.setdefault("document", set()).add(document.id)
+        if document.sha256 is None:
+            continue
+        result.documents += 1
+        result.files.add(document.sha256)
+        document.sha256 = None
+        document.title = REMOVED
+        document.original_name = None
+
+
+def remove_purged_files(result: PurgeResult) -> int:
+    """Delete the files of purged documents that no row names any more: after the commit,
+    so that a failed purge keeps every file its rows still name. How many were deleted."""
+    return sum(1 for sha256 in sorted(result.files) if remove_if_unreferenced(sha256))
 
 
 def _scrub_audit(touched: dict[str, set[int]]) -> int:

@@ -7,6 +7,7 @@ cannot be reached fails the run instead of skipping it.
 
 import os
 import re
+import tempfile
 from contextlib import contextmanager
 
 import pyotp
@@ -49,6 +50,8 @@ def database_url(tmp_path_factory):
 
 
 _apps = []
+# The documents' files of every test app of this run (the live server's too).
+DOCUMENT_DIR = tempfile.mkdtemp(prefix="lotse-test-documents-")
 
 
 def make_app(database_url: str, **overrides):
@@ -67,6 +70,7 @@ def make_app(database_url: str, **overrides):
         "LOTSE_2FA_REQUIRED": True,
         "LOTSE_2FA_GRACE_DAYS": 14,
         "LOTSE_2FA_GRACE_FROM": None,
+        "LOTSE_DOCUMENT_DIR": DOCUMENT_DIR,
     }
     config.update(overrides)
     created = create_app(config)

@@ -19,6 +19,8 @@ from models import (
     Client,
     ClosureReason,
     Consent,
+    Document,
+    DocumentKind,
     Evaluation,
     Goal,
     HouseholdMember,
@@ -36,6 +38,7 @@ from models import (
 )
 from models.user import _hasher_for
 from services.cases import open_case, record_needs, register_client
+from services.documents import store
 from services.second_factor import encrypt_secret
 
 PASSWORD = "correct horse battery staple"
@@ -105,6 +108,32 @@ def make_case(client, **kw) -> Case:
     return case
 
 
+def pdf(text: str) -> bytes:
+    """A tiny file that content detection takes for a PDF, with ``text`` inside."""
+    return f"%PDF-1.4\n% {text}\n%%EOF\n".encode()
+
+
+def make_document(case, content: bytes, kind_id, title="Zeugnis", **kw) -> Document:
+    """A document of ``case`` with its file stored as an upload stores it (app context)."""
+    import io
+
+    stored = store(io.BytesIO(content))
+    document = Document(
+        case=case,
+        authority_id=case.authority_id,
+        kind_id=kind_id,
+        title=title,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        original_name=kw.pop("original_name", "zeugnis.pdf"),
+        **kw,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
 @dataclass
 class World:
     objects: dict = field(default_factory=dict)
@@ -151,6 +180,7 @@ def build_world() -> dict:
     o["moved_away"] = ClosureReason(
         code="moved_away", name="Weggezogen", outcome="neutral", requires_evaluation=False
     )
+    o["certificate"] = DocumentKind(code="certificate", name="Zeugnis / Nachweis", position=1)
     o["jobcenter"] = Agency(code="jobcenter_lippe", name="Jobcenter Lippe", kind="jobcenter")
     o["general_checklist"] = ChecklistTemplate(
         code="general",
@@ -209,6 +239,7 @@ def make_full_case(world, i: int = 0) -> Case:
                 ResidenceStatus(code=f"status_{i}", name=f"Status {i}"),
                 TargetGroup(code=f"group_{i}", name=f"Gruppe {i}"),
                 AccessRoute(code=f"route_{i}", name=f"Weg {i}"),
+                DocumentKind(code=f"kind_{i}", name=f"Dokumentart {i}"),
                 ClosureReason(code=f"reason_{i}", name=f"Grund {i}", outcome="neutral"),
                 ChecklistTemplate(code=f"template_{i}", name=f"Vorlage {i}", need_area=area),
                 Authority(

@@ -36,6 +36,7 @@ from models import (
     Client,
     ClosureReason,
     Consent,
+    DocumentKind,
     Evaluation,
     Goal,
     HouseholdMember,
@@ -81,6 +82,8 @@ ROLES = ("caseworker", "team_lead", "it_admin", "auditor")
 # entries no longer in use only), w the whole authority's figures, g anonymised totals
 # across authorities (the team lead's dashboard and report). The auditor may export the
 # audit trail.
+# Documents are uploaded (c), downloaded (v) and archived (a) from the case file; they have
+# no list, form or export of their own.
 # "update" is edit (and, for a case, moving it along its lifecycle, docs/design.md §3);
 # "deactivate" reference data or users is an edit of `active`; "manage shares" is create,
 # read and update a share (revoking sets `revoked_on`). The follow-up list (§5) is case work.
@@ -98,6 +101,7 @@ DESIGN_TABLE = {
     "activity":           ("vce",     "vceax",    "",       ""),
     "case_conference":    ("vce",     "vceax",    "",       ""),
     "evaluation":         ("vce",     "vceax",    "",       ""),
+    "document":           ("vc",      "vca",      "",       ""),
     "case_share":         ("",        "vce",      "",       ""),
     "structural_issue":   ("vc",      "vce",      "",       "v"),
     "authority":          ("v",       "v",        "vced",    "v"),
@@ -107,6 +111,7 @@ DESIGN_TABLE = {
     "residence_status":   ("v",       "v",        "vced",    "v"),
     "target_group":       ("v",       "v",        "vced",    "v"),
     "access_route":       ("v",       "v",        "vced",    "v"),
+    "document_kind":      ("v",       "v",        "vced",    "v"),
     "closure_reason":     ("v",       "v",        "vced",    "v"),
     "checklist_template": ("v",       "v",        "vced",    "v"),
     "municipality":       ("v",       "v",        "vced",    "v"),
@@ -126,7 +131,7 @@ EXPECTED = {
     }
     for column, role in enumerate(ROLES)
 }
-CUSTOM_VIEWS = ("dashboard", "followups", "report", "role_grant")
+CUSTOM_VIEWS = ("dashboard", "followups", "report", "role_grant", "document")
 MODEL_ENDPOINTS = tuple(r for r in DESIGN_TABLE if r not in CUSTOM_VIEWS)
 CLIENT_DATA_ENDPOINTS = (
     "client",
@@ -180,6 +185,9 @@ CUSTOM_URLS = {
     # Requests for the IT role (four eyes): IT staff of every authority, nobody else.
     "role_grant.index": "role_grant",
     "role_grant.decide": "role_grant",
+    "document.download": "document",  # GET ?id=: the file, as an attachment
+    "document.upload": "document",  # POST ?case=: multipart
+    "document.archive_view": "document",
 }
 EXPORT_TYPES = ("csv", "xlsx")
 # Search terms per ajax lookup field that match the first authority's planted rows.
@@ -206,6 +214,10 @@ def _parts_of(case_id):
         ).first()
 
     return one
+
+
+def ref_id(model, code):
+    return db.session.scalars(select(model.id).where(model.code == code)).one()
 
 
 def arrange(world) -> SimpleNamespace:
@@ -254,6 +266,10 @@ def arrange(world) -> SimpleNamespace:
     ).first()
     user0 = db.session.scalars(select(User).where(User.email == "user0@kreis-lippe.example")).one()
     case_extra = factories.make_case(client0, opened_on=date(2026, 3, 5))
+    kind0 = ref_id(DocumentKind, "kind_0")
+    document0 = factories.make_document(
+        case0, factories.pdf("GEHEIM-Dateiinhalt"), kind0, title="GEHEIM-Dokument"
+    )
     db.session.flush()
 
     # Case 1 stays shared with the second authority for reading, as make_full_case sets it up;
@@ -268,6 +284,18 @@ def arrange(world) -> SimpleNamespace:
         confidential=True,
     )
     db.session.add(confidential1)
+    # Case 1's documents: the shared one is the second authority's to read, the
+    # confidential one never leaves the first authority.
+    shared_document1 = factories.make_document(
+        case1, factories.pdf("Geteilter Nachweis"), kind0, title="Geteilter Nachweis"
+    )
+    confidential_document1 = factories.make_document(
+        case1,
+        factories.pdf("GEHEIM-Vertraulicher-Inhalt"),
+        kind0,
+        title="GEHEIM-Beratungsvermerk",
+        confidential=True,
+    )
 
     foreign = get(Authority, world.foreign_authority)
     jobcenter = get(Agency, world.jobcenter)
@@ -299,8 +327,7 @@ def arrange(world) -> SimpleNamespace:
     db.session.add(foreign_audit)
     db.session.flush()
 
-    def ref(model, code):
-        return db.session.scalars(select(model.id).where(model.code == code)).one()
+    ref = ref_id
 
     row = {
         "client": client0.id,
@@ -323,6 +350,8 @@ def arrange(world) -> SimpleNamespace:
         "residence_status": ref(ResidenceStatus, "status_0"),
         "target_group": ref(TargetGroup, "group_0"),
         "access_route": ref(AccessRoute, "route_0"),
+        "document_kind": kind0,
+        "document": document0.id,
         "closure_reason": ref(ClosureReason, "reason_0"),
         "checklist_template": ref(ChecklistTemplate, "template_0"),
         "municipality": ref(Municipality, "90000000"),
@@ -346,6 +375,8 @@ def arrange(world) -> SimpleNamespace:
         foreign_audit=foreign_audit.id,
         checklist_item0=checklist_item0.id,
         role_grant=role_grant.id,
+        shared_document1=shared_document1.id,
+        confidential_document1=confidential_document1.id,
     )
 
 
@@ -515,6 +546,7 @@ def payloads(d, marker: str, code: str) -> dict[str, Payload]:
         ),
         "target_group": _reference(f"{code}_target_group", marker),
         "access_route": _reference(f"{code}_access_route", marker),
+        "document_kind": _reference(f"{code}_document_kind", marker),
         "closure_reason": _reference(f"{code}_closure_reason", marker, outcome="neutral"),
         "checklist_template": _reference(f"{code}_checklist_template", marker),
         "municipality": _reference(f"9{len(code):07d}", marker),
@@ -769,6 +801,7 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
         "client.subject_access_view": lambda: [
             get(id=d.row["client"]),
             get(id=d.row["client"], format="json"),
+            get(id=d.row["client"], format="zip"),
         ],
         "report.index": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
         "report.xlsx": lambda: [get(), get(**{"from": "2020-01-01", "authority": "all"})],
@@ -777,7 +810,21 @@ def _custom_attempts(app, rule, d) -> list[Attempt]:
             post({"id": str(d.role_grant), "decision": "confirm"}),
             post({"id": str(d.role_grant), "decision": "reject"}),
         ],
+        "document.download": lambda: [get(id=d.row["document"])],
+        "document.upload": lambda: [post(upload_form(d, "Übernahme"), case=case0)],
+        "document.archive_view": lambda: [post({}, id=d.row["document"])],
     }[rule.endpoint]()
+
+
+def upload_form(d, title: str) -> dict:
+    """A valid upload of a new PDF for the first authority's case 0."""
+    content = factories.pdf(f"Hochgeladen {title}")
+    return {
+        "file": (io.BytesIO(content), "nachweis.pdf"),
+        "kind": str(d.row["document_kind"]),
+        "title": title,
+        "document_date": "05.03.2026",
+    }
 
 
 # -- (a) the role matrix -----------------------------------------------------------------------
@@ -966,8 +1013,12 @@ def _foreign_statuses(role: str, attempt: Attempt) -> set[int]:
         return {303} if attempt.searchable else {404}
     if kind == "assign_view":
         return {404} if ASSIGN in ops else {403}
-    if kind in ("transition_view", "checklist_view", "needs_view"):
+    if kind in ("transition_view", "checklist_view", "needs_view", "download"):
         return {404}
+    if kind == "upload":
+        return {404} if CREATE in ops else {403}
+    if kind == "archive_view":
+        return {404} if ARCHIVE in ops else {403}
     if kind == "subject_access_view":
         return {404} if EXPORT in ops else {403}
     if kind == "xlsx":  # the steering report's download: aggregates, never rows

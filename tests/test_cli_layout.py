@@ -29,7 +29,7 @@ COMMANDS = {
         "reset-2fa": ["email"],
     },
     "privacy": {
-        "export": ["client_number", "--out"],
+        "export": ["client_number", "--out", "--zip"],
         "purge": ["--dry-run"],
         "register": ["--format", "--output"],
     },

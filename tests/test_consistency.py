@@ -52,7 +52,7 @@ def test_every_registered_view_has_a_model_endpoint(app):
         "client", "household_member", "consent", "case", "need", "goal", "measure",
         "referral", "activity", "case_conference", "evaluation", "case_share",
         "structural_issue", "authority", "agency", "need_area", "measure_type",
-        "residence_status", "target_group", "access_route", "closure_reason",
+        "residence_status", "target_group", "access_route", "document_kind", "closure_reason",
         "checklist_template", "municipality", "user", "audit_event",
     }  # fmt: skip
     assert endpoints == expected

@@ -433,7 +433,7 @@ def test_export_of_shipped_data_matches_the_files(app, runner, tmp_path):
     load_shipped(runner)
     result = seed(runner, "export", "--dir", str(tmp_path / "export"))
     assert result.exit_code == 0, result.output
-    assert "exportiert (10 Dateien)" in result.output
+    assert "exportiert (11 Dateien)" in result.output
     for table in TABLES:
         shipped = yaml.safe_load((DATA_DIR / table.filename).read_text(encoding="utf-8"))
         exported = yaml.safe_load((tmp_path / "export" / table.filename).read_text("utf-8"))

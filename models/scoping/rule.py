@@ -97,6 +97,7 @@ RULES: dict[type, str] = {
     models.CaseChecklistItem: OWN_OR_SHARED_CASE,
     models.Evaluation: OWN_OR_SHARED_CASE,
     models.Activity: SHARED_CASE_NOT_CONFIDENTIAL,
+    models.Document: SHARED_CASE_NOT_CONFIDENTIAL,
     models.StructuralIssue: STEERING,
 }
 # Roles that read every authority's structural issues (docs/design.md §4).

@@ -118,6 +118,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table("target_groups", models.TargetGroup, "Zielgruppen"),
     Table("access_routes", models.AccessRoute, "Zugangswege"),
+    Table("document_kinds", models.DocumentKind, "Dokumentarten"),
     Table(
         "closure_reasons",
         models.ClosureReason,

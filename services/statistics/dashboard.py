@@ -1,5 +1,5 @@
-"""The dashboard's figures: open cases, caseloads, cases per month, follow-ups and
-structural issues."""
+"""The dashboard's figures: open cases, caseloads, cases per month, follow-ups,
+documents per kind and structural issues."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from sqlalchemy import and_, func, or_, select, true, union_all
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
-from models import Activity, Case, Client, Need, NeedArea, StructuralIssue, User, db
+from models import (
+    Activity,
+    Case,
+    Client,
+    Document,
+    DocumentKind,
+    Need,
+    NeedArea,
+    StructuralIssue,
+    User,
+    db,
+)
 from services.due import DATED, NO_CONTACT, Dated, any_contact, case_is_open, literal, no_contact
 
 from .periods import Period, end_of_week
@@ -95,6 +106,30 @@ def open_cases_by_need_area(authority_id: int | None) -> list[AreaCount]:
         .order_by(NeedArea.position, NeedArea.name)
     )
     return [AreaCount(*row) for row in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind_id: int
+    name: str
+    n: int
+
+
+def documents_by_kind(authority_id: int | None) -> list[KindCount]:
+    """Documents per kind, archived ones left out. A purged document still counts: the
+    retention purge keeps its kind (services/privacy.py)."""
+    counts = (
+        select(Document.kind_id.label("kind"), func.count().label("n"))
+        .where(_per_authority(Document, authority_id), Document.archived_at.is_(None))
+        .group_by(Document.kind_id)
+        .subquery("counts")
+    )
+    statement = (
+        select(DocumentKind.id, DocumentKind.name, counts.c.n)
+        .join(counts, counts.c.kind == DocumentKind.id)
+        .order_by(DocumentKind.position, DocumentKind.name)
+    )
+    return [KindCount(*row) for row in db.session.execute(statement)]
 
 
 @dataclass(frozen=True)
