@@ -15,8 +15,12 @@ from .case import Case, CasePartMixin, Goal, Need, Referral, case_fk, case_relat
 from .client import HouseholdMember
 from .db import db
 from .mixins import EditableMixin
+from .privacy import gdpr
 from .reference import DocumentKind
 from .sql import reference_column
+
+# The file (named by this hash) and its title may tell of health, as a medical certificate does.
+CONTENT = "Art. 9 DSGVO möglich: der Inhalt der Datei und ihr Titel (etwa ein ärztliches Attest)"
 
 
 class Document(CasePartMixin, EditableMixin, db.Model):
@@ -29,29 +33,37 @@ class Document(CasePartMixin, EditableMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind_id: Mapped[int] = reference_column("document_kind", nullable=False)
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    document_date: Mapped[date | None] = mapped_column(Date)
+    kind_id: Mapped[int] = reference_column("document_kind", nullable=False, info=gdpr("documents"))
+    title: Mapped[str] = mapped_column(
+        String(200), nullable=False, info=gdpr("documents", art9=CONTENT)
+    )
+    document_date: Mapped[date | None] = mapped_column(Date, info=gdpr("documents"))
     # Like a confidential contact: never visible outside the owning authority (§ 203 StGB).
-    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    confidential: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, index=True, info=gdpr("documents")
+    )
     # Optionally the part of the case it belongs to; purging a household member unlinks it.
     need_id: Mapped[int | None] = mapped_column(
-        ForeignKey("need.id", ondelete="SET NULL"), index=True
+        ForeignKey("need.id", ondelete="SET NULL"), index=True, info=gdpr("metadata")
     )
     goal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("goal.id", ondelete="SET NULL"), index=True
+        ForeignKey("goal.id", ondelete="SET NULL"), index=True, info=gdpr("metadata")
     )
     referral_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referral.id", ondelete="SET NULL"), index=True
+        ForeignKey("referral.id", ondelete="SET NULL"), index=True, info=gdpr("metadata")
     )
     household_member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("household_member.id", ondelete="SET NULL"), index=True
+        ForeignKey("household_member.id", ondelete="SET NULL"),
+        index=True,
+        info=gdpr("metadata"),
     )
     # The stored file: content hash (NULL once purged), size, detected type, given name.
-    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    content_type: Mapped[str] = mapped_column(String(120), nullable=False)
-    original_name: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=gdpr("documents", art9=CONTENT)
+    )
+    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0, info=gdpr("metadata"))
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False, info=gdpr("metadata"))
+    original_name: Mapped[str | None] = mapped_column(String(255), info=gdpr("documents"))
 
     case: Mapped[Case] = case_relationship("Document")
     kind: Mapped[DocumentKind] = relationship()

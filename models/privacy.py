@@ -22,6 +22,7 @@ CATEGORIES: dict[str, str] = {
     "free_text": "Freitexte und Notizen der Fallarbeit",
     "counselling": "Beratungsinhalte der Kontakte",
     "sharing": "Freigaben an andere Behörden (Empfänger, Umfang, Zeitraum)",
+    "documents": "Dokumente zum Fall (Zeugnisse, Übersetzungen, Ausweise, Bescheide, Schreiben)",
     "staff": "Beschäftigtendaten (Name, dienstliche E-Mail, Behörde, Rolle, Sprache)",
     "staff_security": "Anmelde- und Sicherheitsdaten (Passwort-Hash, Sitzung, Anmeldeversuche)",
     "audit": "Protokolldaten (wer wann was gelesen oder geändert hat, IP-Adresse)",

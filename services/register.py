@@ -60,6 +60,7 @@ TABLE_NAMES = {
     "case_checklist_item": "Checklisten der Fälle",
     "evaluation": "Abschlussbewertungen",
     "case_share": "Freigaben",
+    "document": "Dokumente",
     "structural_issue": "Systemlücken",
     "user": "Benutzerkonten",
     "role_grant": "Rollenanträge",

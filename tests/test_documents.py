@@ -13,7 +13,13 @@ from models import AuditEvent, Document, DocumentKind, HouseholdMember, Need, db
 from models.scoping import unscoped
 from services.documents import DocumentRefused, path_of, shown_name, store
 from tests import factories
-from tests.conftest import DOCUMENT_DIR, csrf_token_from, make_app
+from tests.conftest import (
+    DOCUMENT_DIR,
+    AuthActions,
+    csrf_token_from,
+    make_app,
+    submit_second_factor,
+)
 
 
 def _zip(*entries, stored_first=False) -> bytes:
@@ -390,9 +396,7 @@ def test_a_file_over_the_size_limit_is_refused_in_german_and_changes_nothing(
     small_app, world, case
 ):
     browser = small_app.test_client()
-    browser.post(
-        "/login", data={"email": world.emails["caseworker"], "password": factories.PASSWORD}
-    )
+    AuthActions(browser).login(world.emails["caseworker"])
     before = _files()
     # Over the document limit but inside the request limit: the upload's own check.
     big = factories.pdf("x") + bytes(1024 * 1024)
@@ -413,7 +417,7 @@ def test_a_file_over_the_size_limit_is_refused_in_german_and_changes_nothing(
 def test_an_upload_without_the_csrf_token_is_refused(csrf_app, world, case):
     browser = csrf_app.test_client()
     login_page = browser.get("/login").get_data(as_text=True)
-    browser.post(
+    response = browser.post(
         "/login",
         data={
             "email": world.emails["caseworker"],
@@ -421,6 +425,7 @@ def test_an_upload_without_the_csrf_token_is_refused(csrf_app, world, case):
             "csrf_token": csrf_token_from(login_page),
         },
     )
+    submit_second_factor(browser, world.emails["caseworker"], response)
     response = _upload(browser, case["id"], factories.pdf("ohne Token"), kind_id=world.certificate)
     assert response.status_code == 400
     assert _documents(csrf_app) == []

@@ -29,6 +29,7 @@ example database, so every run tries the same inputs.
 """
 
 import hashlib
+import io
 import re
 from collections import Counter
 from datetime import date
@@ -611,6 +612,11 @@ def _custom_strategies(app, d):
             st.fixed_dictionaries({"code": st.one_of(one(hostile_text()), st.just([]))}),
             st.just(None),
         ),
+        "document.archive_view": (
+            "team_lead",
+            st.fixed_dictionaries({"url": st.one_of(one(hostile_text()), st.just([]))}),
+            st.one_of(st.sampled_from(BAD_IDS), hostile_text()),
+        ),
         "profile.password": (
             "caseworker",
             st.fixed_dictionaries(
@@ -631,8 +637,11 @@ CUSTOM_POSTS = (
     "case.needs_view",
     "role_grant.decide",
     "profile.second_factor",
+    "document.archive_view",
     "profile.password",
 )
+# Multipart posts, fuzzed by a test of their own below.
+MULTIPART_POSTS = ("document.upload",)
 
 
 @pytest.mark.parametrize("endpoint", CUSTOM_POSTS)
@@ -721,6 +730,55 @@ def test_hostile_input_in_the_standard_posts_of_every_list(app, login_as, fuzz_d
     assert RAN[f"*.{kind}"] >= GENERIC_EXAMPLES[kind]
 
 
+def _text(value) -> str:
+    """Text a multipart form carries: lone surrogates and bytes that are no UTF-8 become
+    U+FFFD, as a browser sends them."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def test_hostile_input_in_a_document_upload(app, login_as, fuzz_data):
+    """The case file's upload (multipart): hostile fields, names and bytes, other cases."""
+    d = fuzz_data
+    test_client = login_as("team_lead")
+    path = url(app, "document.upload")
+    checker = Checker(app, "document.upload")
+    field = st.one_of(hostile_text().map(_text), st.just(None))
+    fields = st.fixed_dictionaries(
+        {
+            "kind": st.one_of(integer_text().map(_text), field),
+            "title": field,
+            "document_date": field,
+            "confidential": st.one_of(boolean_text().map(_text), field),
+            "part": field,
+        }
+    )
+    cases = st.one_of(
+        st.sampled_from([str(d.row["case"]), str(d.foreign_case), *BAD_IDS]),
+        hostile_text().map(_text),
+    )
+
+    @settings(max_examples=CUSTOM_EXAMPLES, **SETTINGS)
+    @given(
+        form=fields,
+        case=cases,
+        content=st.binary(max_size=4096),
+        name=st.one_of(hostile_text().map(_text), st.sampled_from(["../../etc/passwd", "a.pdf"])),
+    )
+    def run(form, case, content, name):
+        data = {key: value for key, value in form.items() if value is not None}
+        data["file"] = (io.BytesIO(content), name or "datei")
+        response = test_client.post(
+            f"{path}?{urlencode({'case': case})}", data=data, content_type="multipart/form-data"
+        )
+        pairs = [(key, value.encode()) for key, value in data.items() if key != "file"]
+        checker.check(test_client, response, [*pairs, ("file", (name or "datei").encode())])
+
+    run()
+    assert RAN["document.upload"] >= CUSTOM_EXAMPLES
+
+
 def test_every_post_endpoint_is_fuzzed(app):
     """A new POST endpoint of the admin fails here until it has a strategy above."""
     forms = {f"{endpoint}.{kind}" for endpoint, kind in form_targets()}
@@ -729,7 +787,9 @@ def test_every_post_endpoint_is_fuzzed(app):
         if "POST" not in rule.methods or not rule.rule.startswith("/admin"):
             continue
         view, _, kind = rule.endpoint.partition(".")
-        if rule.endpoint in forms or rule.endpoint in CUSTOM_POSTS or kind in GENERIC_KINDS:
+        if rule.endpoint in forms or kind in GENERIC_KINDS:
+            continue
+        if rule.endpoint in CUSTOM_POSTS or rule.endpoint in MULTIPART_POSTS:
             continue
         if kind in FORM_KINDS and view in model_views(app):
             # No role may create or edit here (the audit trail): every POST is a 403.
@@ -786,7 +846,7 @@ def test_an_id_beyond_the_integer_range_is_not_found(app, login_as, fuzz_data):
 
 def test_at_least_the_target_number_of_examples_ran():
     """Run after the fuzz tests (pytest keeps the file's order): counts what they ran."""
-    every = {f"{e}.{k}" for e, k in form_targets()} | set(CUSTOM_POSTS)
+    every = {f"{e}.{k}" for e, k in form_targets()} | set(CUSTOM_POSTS) | set(MULTIPART_POSTS)
     every |= {f"*.{k}" for k in GENERIC_KINDS}
     if not RAN:
         pytest.skip("no fuzz test ran in this session (a selection left them out)")

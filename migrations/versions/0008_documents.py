@@ -1,7 +1,7 @@
 """Documents of a case and their kinds (reference data)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-03 13:08:10.777771
 
 A document is a case part like a contact: it carries its case's authority (composite FK)
@@ -15,7 +15,7 @@ import models.types
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
