@@ -115,32 +115,32 @@ def need_area_table(heading: Heading, areas, own=None) -> Table:
     return table
 
 
+def _own_counts_table(heading: tuple[str, str, str, str], empty: str, rows) -> Table:
+    """A table of the own authority's exact counts: ``heading`` is (id, title, row label,
+    column label), ``rows`` are (name, n)."""
+    table_id, title, label, column = heading
+    table = Table(table_id, title, label, [Column(column)], empty=empty)
+    for name, n in rows:
+        table.rows.append(Row(name, [exact(n)]))
+    return table
+
+
 def caseload_table(rows) -> Table:
-    table = Table(
-        "team-caseload",
-        _("Offene Fälle je Fallmanager:in"),
-        _("Fallmanager:in"),
-        [Column(_("Offene Fälle"))],
-        empty=_("Keine offenen Fälle."),
-    )
-    for row in rows:
-        name = row.name if row.caseworker_id is not None else str(NOT_ASSIGNED)
-        table.rows.append(Row(name or str(NOT_ASSIGNED), [exact(row.n)]))
+    heading = ("team-caseload", _("Offene Fälle je Fallmanager:in"), _("Fallmanager:in"),
+               _("Offene Fälle"))  # fmt: skip
+    named = [
+        ((row.name if row.caseworker_id is not None else None) or str(NOT_ASSIGNED), row.n)
+        for row in rows
+    ]
+    table = _own_counts_table(heading, _("Keine offenen Fälle."), named)
     table.chart = chart_from_table(table, horizontal=True)
     return table
 
 
 def documents_table(counts) -> Table:
-    table = Table(
-        "team-documents",
-        _("Dokumente nach Art"),
-        _("Dokumentart"),
-        [Column(_("Dokumente"))],
-        empty=_("Noch keine Dokumente."),
-    )
-    for row in counts:
-        table.rows.append(Row(row.name, [exact(row.n)]))
-    return table
+    heading = ("team-documents", _("Dokumente nach Art"), _("Dokumentart"), _("Dokumente"))
+    named = [(row.name, row.n) for row in counts]
+    return _own_counts_table(heading, _("Noch keine Dokumente."), named)
 
 
 def goals_table(heading: Heading, counts, own=None) -> Table:

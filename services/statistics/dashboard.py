@@ -100,12 +100,18 @@ def open_cases_by_need_area(authority_id: int | None) -> list[AreaCount]:
         .group_by(Need.need_area_id)
         .subquery("counts")
     )
+    return [AreaCount(*row) for row in _named(NeedArea, counts, counts.c.area)]
+
+
+def _named(reference, counts, key):
+    """The ``counts`` subquery's rows with their reference row's id and name, in the
+    reference table's order (reference data: one join, no row of client data loaded)."""
     statement = (
-        select(NeedArea.id, NeedArea.name, counts.c.n)
-        .join(counts, counts.c.area == NeedArea.id)
-        .order_by(NeedArea.position, NeedArea.name)
+        select(reference.id, reference.name, counts.c.n)
+        .join(counts, key == reference.id)
+        .order_by(reference.position, reference.name)
     )
-    return [AreaCount(*row) for row in db.session.execute(statement)]
+    return db.session.execute(statement)
 
 
 @dataclass(frozen=True)
@@ -124,12 +130,7 @@ def documents_by_kind(authority_id: int | None) -> list[KindCount]:
         .group_by(Document.kind_id)
         .subquery("counts")
     )
-    statement = (
-        select(DocumentKind.id, DocumentKind.name, counts.c.n)
-        .join(counts, counts.c.kind == DocumentKind.id)
-        .order_by(DocumentKind.position, DocumentKind.name)
-    )
-    return [KindCount(*row) for row in db.session.execute(statement)]
+    return [KindCount(*row) for row in _named(DocumentKind, counts, counts.c.kind)]
 
 
 @dataclass(frozen=True)
