@@ -982,7 +982,11 @@ def _foreign_statuses(role: str, attempt: Attempt) -> set[int]:
     """
     kind, method = attempt.kind, attempt.method
     if attempt.resource is None:  # the dashboard and the own profile
-        return {302} if (attempt.endpoint, kind) == ("profile", "index") else {200}
+        if (attempt.endpoint, kind) == ("profile", "index"):
+            return {302}
+        if (attempt.endpoint, kind, method) == ("profile", "second_factor", "POST"):
+            return {302}  # an enrolled factor: sent back to its page, nothing changed
+        return {200}
     ops = PERMISSIONS[role].get(attempt.resource, frozenset())
     owned = attempt.endpoint in OWNED_ENDPOINTS
     readable = not owned or (attempt.endpoint == "structural_issue" and role in STEERING_READERS)
