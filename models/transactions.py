@@ -53,7 +53,13 @@ def init_app(app) -> None:
             return
         if session.connection().info.get(_WROTE):
             return
+        # Nothing was written, so what is loaded is what the database holds: committing
+        # must not expire it (objects still in use once the context ends stay readable,
+        # as they would after the rollback of the session's removal).
+        expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
         except Exception:  # noqa: BLE001 - the session's removal rolls back, as it would have
             logging.getLogger(__name__).warning("a read-only transaction failed", exc_info=True)
+        finally:
+            session.expire_on_commit = expire
