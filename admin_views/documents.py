@@ -23,14 +23,14 @@ from services.documents import (
 
 from .base import ARCHIVE, CREATE, ProtectedMixin, allowed, deny
 from .dates import NotADate, date_error, parse_date
+from .ids import parse_id
 from .labels import LABELS
 
 
 def _visible(model, raw_id):
     """The row the authority rule lets the user see, else 404 (recorded)."""
-    try:
-        pk = int(raw_id)
-    except (TypeError, ValueError):
+    pk = parse_id(raw_id)  # a number within the id range, or no row at all
+    if pk is None:
         abort(404)
     found = db.session.get(model, pk)
     if found is None:
@@ -73,7 +73,7 @@ class DocumentView(ProtectedMixin, BaseView):
         """A new document for the case ``?case=<id>`` (multipart form, CSRF-protected)."""
         case_id = request.args.get("case")
         if not allowed("document", CREATE):
-            deny("document", None, 403, operation=CREATE, case=request.args.get("case", type=int))
+            deny("document", None, 403, operation=CREATE, case=parse_id(request.args.get("case")))
         case = _visible(Case, case_id)
         # A request over MAX_CONTENT_LENGTH never gets here: it is answered with 413 and a
         # German page (admin_views/security.py) before its form is read.
@@ -111,7 +111,7 @@ class DocumentView(ProtectedMixin, BaseView):
     @expose("/archive/", methods=("POST",))
     def archive_view(self):
         if not allowed("document", ARCHIVE):
-            deny("document", request.args.get("id", type=int), 403, operation=ARCHIVE)
+            deny("document", parse_id(request.args.get("id")), 403, operation=ARCHIVE)
         document = _visible(Document, request.args.get("id"))
         archive(document)
         db.session.commit()
