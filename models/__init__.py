@@ -39,6 +39,19 @@ from .user import RecoveryCode, RoleGrant, User
 # The authority rule names the classes above as this package exports them.
 from . import auditing, scoping  # noqa: F401  (register the authority rule and the audit)
 
+# The rows that belong to one case, each by its ``case_id``.
+CASE_PARTS = (
+    Need,
+    Goal,
+    Measure,
+    Referral,
+    Activity,
+    CaseConference,
+    CaseChecklistItem,
+    Evaluation,
+    Document,
+)
+
 REFERENCE_MODELS = (
     Municipality,
     Authority,
@@ -54,6 +67,7 @@ REFERENCE_MODELS = (
 )
 
 __all__ = [
+    "CASE_PARTS",
     "FINAL_GOAL_STATUSES",
     "OPEN_STATUSES",
     "REFERENCE_MODELS",

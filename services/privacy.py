@@ -18,6 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 
 from models import (
+    CASE_PARTS,
     OPEN_STATUSES,
     Activity,
     AuditEvent,
@@ -40,17 +41,6 @@ from models.auditing import changes_unrecorded, record
 from models.types import utcnow
 from services.documents import path_of, remove_if_unreferenced, shown_name
 
-CASE_PARTS = (
-    Need,
-    Goal,
-    Measure,
-    Referral,
-    Activity,
-    CaseConference,
-    CaseChecklistItem,
-    Evaluation,
-    Document,
-)
 SECRET_OR_INTERNAL = {"version", "authority_id"}
 REMOVED = "(gelöscht)"
 
