@@ -89,6 +89,9 @@ def load(app, test_config: dict | None = None) -> None:
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_path / 'lotse.db'}"
         ),
+        # The schema owner's connection for migrations and backups, where the application
+        # connects as a role of its own that row-level security binds (PostgreSQL).
+        LOTSE_OWNER_DATABASE_URL=os.environ.get("LOTSE_OWNER_DATABASE_URL") or None,
         # Session cookie: HttpOnly, SameSite=Lax, Secure outside local development.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -4,11 +4,10 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from models.scoping import unscoped
 from models.types import datetime_label
 from services.audit_chain import record_verification, verify
 
-from .common import fail
+from .common import fail, maintenance
 
 
 @click.group(help="Das Protokoll (Audit-Trail) prüfen.")
@@ -20,7 +19,7 @@ def audit():
 @with_appcontext
 def verify_command():
     """Die Hash-Kette des Protokolls prüfen; Exit-Status 1 beim ersten Bruch."""
-    with unscoped("audit chain verification (flask audit verify)"):
+    with maintenance("audit chain verification (flask audit verify)"):
         reports = verify()
         record_verification(reports)
         db.session.commit()

@@ -1,4 +1,5 @@
-"""``flask db backup FILE`` and ``flask db restore FILE``, beside Flask-Migrate's commands."""
+"""``flask db backup FILE``, ``flask db restore FILE`` and ``flask db grant-app ROLE``, beside
+Flask-Migrate's commands."""
 
 from pathlib import Path
 
@@ -8,10 +9,10 @@ from flask_migrate.cli import db as db_group
 
 from models import db
 from models.auditing import record
-from models.scoping import unscoped
 from services.backup import BackupError, backup, restore
+from services.migrate import RoleSetupError, grant_application_role
 
-from .common import fail
+from .common import maintenance, refusing
 
 
 @click.command("backup")
@@ -22,14 +23,12 @@ def backup_command(file):
 
     def recorded():
         # A backup is an export of everything: recorded first, so it is in the backup too.
-        with unscoped("database backup (flask db backup)"):
+        with maintenance("database backup (flask db backup)"):
             record("export", None, None, {"kind": "backup"})
             db.session.commit()
 
-    try:
+    with refusing(BackupError):
         size = backup(file, on_start=recorded)
-    except BackupError as exc:
-        fail(str(exc))
     click.echo(f"Datenbank nach {file} gesichert ({size:,} Bytes).".replace(",", "."))
 
 
@@ -38,14 +37,24 @@ def backup_command(file):
 @with_appcontext
 def restore_command(file):
     """Eine Sicherung in die eingerichtete, leere Datenbank zurückspielen."""
-    try:
+    with refusing(BackupError):
         restore(file)
-    except BackupError as exc:
-        fail(str(exc))
     click.echo(f"Sicherung {file} wiederhergestellt. Danach: flask db upgrade, flask audit verify.")
+
+
+@click.command("grant-app")
+@click.argument("role")
+@with_appcontext
+def grant_app_command(role):
+    """Einer PostgreSQL-Rolle die Rechte der Anwendung geben (als Eigentümer des Schemas)."""
+    with refusing(RoleSetupError):
+        grant_application_role(role)
+    click.echo(
+        f"Rolle {role} darf Zeilen lesen und schreiben; welche, entscheidet die Zeilensicherheit."
+    )
 
 
 def init_db_commands() -> None:
     """Add the commands to Flask-Migrate's ``db`` group (once; the group is shared)."""
-    for command in (backup_command, restore_command):
+    for command in (backup_command, restore_command, grant_app_command):
         db_group.add_command(command)

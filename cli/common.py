@@ -5,13 +5,25 @@ import contextlib
 import sys
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
+from models.auditing import record
+from models.scoping import unscoped
 
 
 def fail(message: str, code: int = 1):
     click.echo(f"Fehler: {message}", err=True)
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def refusing(refusal: type[Exception]):
+    """A ``refusal`` raised in the block (its message is German) ends the command with it."""
+    try:
+        yield
+    except refusal as exc:
+        fail(str(exc))
 
 
 @contextlib.contextmanager
@@ -24,3 +36,25 @@ def committed(refusal: type[Exception]):
         db.session.rollback()
         fail(str(exc))
     db.session.commit()
+
+
+@contextlib.contextmanager
+def maintenance(reason: str):
+    """The CLI's way past the authority rule: ``unscoped(reason)``, recorded in the audit
+    trail (action ``unscoped``, with the reason and the command) when the block ends, in a
+    transaction of its own, whether the command succeeded or was refused. On PostgreSQL the
+    reason also opens the row-level security policies (``models/scoping/database.py``)."""
+    with unscoped(reason):
+        try:
+            yield
+        finally:
+            # What the command left uncommitted would be rolled back at its end anyway.
+            db.session.rollback()
+            try:
+                context = click.get_current_context(silent=True)
+                command = context.command_path if context else " ".join(sys.argv)[:200]
+                record("unscoped", None, None, {"reason": reason, "command": command})
+                db.session.commit()
+            except SQLAlchemyError:
+                db.session.rollback()
+                click.echo("Warnung: der Zugriff ließ sich nicht protokollieren.", err=True)

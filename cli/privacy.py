@@ -8,7 +8,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import db
-from models.scoping import unscoped
 from services.privacy import (
     PrivacyError,
     find_client,
@@ -20,7 +19,7 @@ from services.privacy import (
 from services.register import build_register
 from services.register_output import to_markdown, to_xlsx
 
-from .common import committed, fail
+from .common import committed, fail, maintenance
 
 
 @click.group(
@@ -44,7 +43,7 @@ def privacy():
 def export_command(client_number, out, zip_file):
     """Alle Daten zu einer Klient:in als JSON ausgeben (Art. 15 DSGVO)."""
     # Committed: the audit event of this export.
-    with unscoped("subject access (flask privacy export)"), committed(PrivacyError):
+    with maintenance("subject access (flask privacy export)"), committed(PrivacyError):
         document = subject_access(find_client(client_number))
     if zip_file:
         with open(zip_file, "wb") as handle:
@@ -66,7 +65,7 @@ def export_command(client_number, out, zip_file):
 def purge_command(dry_run):
     """Klient:innen nach Ablauf der Löschfrist anonymisieren."""
     years = current_app.config["LOTSE_RETENTION_CASE_YEARS"]
-    with unscoped("retention purge (flask privacy purge)"):
+    with maintenance("retention purge (flask privacy purge)"):
         result = purge(years, dry_run=dry_run)
         if dry_run:
             db.session.rollback()
@@ -101,7 +100,7 @@ def register_command(output_format, output):
     if output_format == "xlsx" and not output:
         fail("eine xlsx-Datei braucht --output DATEI")
     # Reads every authority's reference data and counts; writes nothing.
-    with unscoped("record of processing activities (flask privacy register)"):
+    with maintenance("record of processing activities (flask privacy register)"):
         register = build_register()
         content = to_xlsx(register) if output_format == "xlsx" else to_markdown(register)
     db.session.rollback()

@@ -26,7 +26,7 @@ from seed.demo import (
 from seed.first_run import first_run
 from seed.loader import DATA_DIR, ReferenceDataError, export_reference, load_reference
 
-from .common import fail
+from .common import fail, maintenance
 
 MAX_DEMO_CASES = 1_000_000
 
@@ -61,7 +61,7 @@ def seed():
 def reference_command(directory, dry_run, deactivate_missing):
     """Referenzdaten aus YAML-Dateien laden (alles oder nichts)."""
     directory = Path(directory) if directory else DATA_DIR
-    with unscoped("seed reference"):
+    with unscoped("seed reference"):  # reference data only
         try:
             report = load_reference(
                 directory, dry_run=dry_run, deactivate_missing=deactivate_missing
@@ -93,7 +93,7 @@ def export_command(directory):
     if not directory:
         fail("Bitte das Zielverzeichnis mit --dir angeben.")
     target = Path(directory)
-    with unscoped("seed export"):
+    with unscoped("seed export"):  # reference data only
         try:
             counts = export_reference(target)
         except OSError:
@@ -152,7 +152,7 @@ def demo_command(cases, random_seed, reference_date):
     def lines(done, total):  # not a terminal (a log): a line per batch for large runs
         click.echo(f"… {done} von {total} Fällen gespeichert", err=True)
 
-    with unscoped("seed demo"), terminal_progress(cases) as bar:
+    with maintenance("seed demo"), terminal_progress(cases) as bar:
         progress = bar or (lines if cases > 1000 else None)
         try:
             summary = generate_demo(cases, random_seed, reference_date=on, progress=progress)
@@ -173,5 +173,5 @@ def demo_command(cases, random_seed, reference_date):
 def first_run_command():
     """Neue Datenbank: Referenzdaten, Demodaten und Demo-Zugänge anlegen (für „make run“)."""
     credentials = Path(current_app.config["LOTSE_DEMO_CREDENTIALS"])
-    with unscoped("seed first-run"):
+    with maintenance("seed first-run"):
         first_run(credentials, echo=click.echo, fail=fail)

@@ -4,13 +4,14 @@ import contextlib
 import sys
 
 import click
-from flask.cli import with_appcontext
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import User, db
 from models.choices import ROLE, ROLE_GRANT_STATUS
-from models.scoping import as_user, unscoped
+from models.scoping import as_user
 from models.types import datetime_label
 from services import role_grants
 from services.role_grants import RoleGrantRefused
@@ -23,7 +24,7 @@ from services.users import (
     reset_second_factor,
 )
 
-from .common import committed, fail
+from .common import committed, fail, maintenance
 
 
 def _password(from_stdin: bool) -> str | None:
@@ -34,8 +35,11 @@ def _password(from_stdin: bool) -> str | None:
 @click.group(help="Benutzerkonten verwalten.")
 @click.pass_context
 def users(ctx):
-    # IT staff's tool: it sees every authority's accounts, by name and on purpose.
-    ctx.with_resource(unscoped("flask users"))
+    # IT staff's tool: it sees every authority's accounts, by name and on purpose. The app
+    # context is the group's, so that it outlasts the audited bypass, which ends with it.
+    if not current_app:
+        ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+    ctx.with_resource(maintenance("flask users"))
 
 
 @users.command("create")

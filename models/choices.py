@@ -215,5 +215,6 @@ AUDIT_ACTION = Choices(
     unshare=_l("Freigabe widerrufen"),
     transition=_l("Statuswechsel"),
     purge=_l("Löschfrist vollzogen"),
+    unscoped=_l("Zugriff ohne Behördenbezug"),
 )
 SATISFACTION_UNKNOWN = 0

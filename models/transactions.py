@@ -16,6 +16,7 @@ import logging
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from .db import db
 
@@ -32,10 +33,38 @@ def _note_writes(conn, cursor, statement, parameters, context, executemany):
         conn.info[_WROTE] = True
 
 
-@event.listens_for(Engine, "commit")
-@event.listens_for(Engine, "rollback")
-def _forget_writes(conn):
-    conn.info.pop(_WROTE, None)
+def forget_when_transaction_ends(key: str, *, savepoints: bool = False) -> None:
+    """Drop ``connection.info[key]`` whenever the connection's transaction ends: committed,
+    rolled back, or reset by the pool as it takes the connection back; with ``savepoints``
+    also when a savepoint is rolled back."""
+
+    @event.listens_for(Engine, "commit")
+    @event.listens_for(Engine, "rollback")
+    def _ended(conn):
+        # An invalidated connection (the server went away) has no info to forget: asking for
+        # it would raise instead of letting the rollback finish; the pool clears the info of
+        # the connection it opens in its place.
+        if not conn.invalidated:
+            conn.info.pop(key, None)
+
+    if savepoints:
+
+        @event.listens_for(Engine, "rollback_savepoint")
+        def _savepoint_undone(conn, name, context):
+            if not conn.invalidated:
+                conn.info.pop(key, None)
+
+    @event.listens_for(Pool, "reset")
+    def _reset(dbapi_connection, connection_record, reset_state):
+        connection_record.info.pop(key, None)
+
+    @event.listens_for(Pool, "checkin")
+    def _returned(dbapi_connection, connection_record):
+        if connection_record is not None:
+            connection_record.info.pop(key, None)
+
+
+forget_when_transaction_ends(_WROTE)
 
 
 def init_app(app) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import URL, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from models import db
+from services.migrate import owner_url
 
 PG_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -116,7 +117,7 @@ def backup(target: Path, on_start=None) -> int:
 
     ``on_start`` is called once the target and the database have been checked, before the
     snapshot is taken (the command records the backup in the trail there)."""
-    url = db.engine.url
+    url = owner_url()
     dialect = _dialect(url)
     target = _writable_target(target)
     if dialect == "sqlite" and not _sqlite_path(url).is_file():
@@ -216,7 +217,7 @@ def _ensure_empty() -> None:
 
 def restore(source: Path) -> None:
     """Load the backup ``source`` into the configured, empty database: all or nothing."""
-    url = db.engine.url
+    url = owner_url()
     dialect = _dialect(url)
     source = source.expanduser()
     _check_kind(_readable_source(source), dialect, source)

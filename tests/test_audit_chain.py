@@ -92,7 +92,13 @@ def test_verify_reports_every_chain_in_order_and_is_itself_recorded(app, world, 
     assert "System (ohne Behörde): OK" in result.output
     assert "bereinigt" not in result.output  # no row lost its changes
     with app.app_context(), unscoped("test check"):
-        last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).all()
+        # The command's way past the authority rule is recorded after its own event.
+        assert (events[0].action, events[0].changes["reason"]) == (
+            "unscoped",
+            "audit chain verification (flask audit verify)",
+        )
+        last = events[1]
         assert (last.action, last.object_type) == ("read", "audit_event")
         assert last.changes == {"kind": "audit_verify", "chains": 3, "broken": []}
     assert _verify(app).exit_code == 0  # the recorded verification extends the chain intact

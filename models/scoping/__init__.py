@@ -20,12 +20,14 @@ Which scope applies (``scopes``):
 The modules, one concern each: ``scopes`` (the scopes and their named contexts), ``rule``
 (``RULES``, share validity, the criteria and the ORM hook), ``guard`` (the flush guard),
 ``lists`` (counting and paging list pages, ``visible_count`` and ``visible_page``) and
-``ownership`` (``owned_by``, ``is_own``, ``reads_every_authoritys_issues``). Import their
-names from here.
+``ownership`` (``owned_by``, ``is_own``, ``reads_every_authoritys_issues``) and ``database``
+(the second line: the settings PostgreSQL's row-level security policies read, per
+transaction). Import their names from here.
 """
 
 # Importing ``guard`` and ``rule`` registers their session hooks; each module imports the
 # scopes first, so the read-only guards of ``anonymised_figures()`` come before the rule's.
+from . import database  # noqa: F401  (publishes the scope to PostgreSQL's policies)
 from .guard import ScopeViolation
 from .lists import visible_count, visible_page
 from .ownership import is_own, owned_by, reads_every_authoritys_issues

@@ -13,7 +13,13 @@ from sqlalchemy.orm.base import NO_VALUE
 from .. import Case, CaseShare, Client, StructuralIssue
 from ..client import OwnedMixin
 from ..mixins import AuthorMixin
-from .rule import OWN_OR_SHARED_CASE, RULES, SHARED_CASE_NOT_CONFIDENTIAL, _valid_share_of
+from .rule import (
+    OWN_OR_SHARED_CASE,
+    RULES,
+    SHARED_CASE_NOT_CONFIDENTIAL,
+    _dialect_of,
+    _valid_share_of,
+)
 from .scopes import Scope, ScopeError, ScopeViolation, current_scope
 
 
@@ -92,7 +98,8 @@ def _check_writable(session: Session, scope: Scope | None, obj) -> None:
     # Another authority's row: only parts of a case shared for writing (docs/design.md §4). The
     # case itself, its client's master data and the shares stay with the owner.
     if RULES.get(type(obj)) in (OWN_OR_SHARED_CASE, SHARED_CASE_NOT_CONFIDENTIAL):
-        writable = _valid_share_of(scope.authority_id, date.today(), access=("write",))
+        with _dialect_of(session):
+            writable = _valid_share_of(scope.authority_id, date.today(), access=("write",))
         case_id = obj.case.id if getattr(obj, "case", None) is not None else obj.case_id
         with session.no_autoflush:
             if case_id in session.execute(writable).scalars().all():
