@@ -99,6 +99,27 @@ class Browser:
 WARM_UP = 8
 
 
+def application_role(app, url: str, role: str) -> str:
+    """The URL of the login role ``role`` on ``url``'s database (created if missing: no
+    superuser, no BYPASSRLS), given the application's rights as ``flask db grant-app`` gives
+    them, so that the workers run under PostgreSQL's row-level security as in production."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from services.migrate import grant_application_role
+
+    parsed = make_url(url)
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+        if found.first() is None:
+            connection.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+    engine.dispose()
+    with app.app_context():
+        grant_application_role(role)
+    return parsed.set(username=role).render_as_string(hide_password=False)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -81,6 +81,7 @@ from bench.list_server import (  # noqa: E402
     Browser,
     Server,
     Timing,
+    application_role,
     export_rows,
     time_floor,
     time_page,
@@ -461,9 +462,10 @@ def bench_region(spec: RegionSpec, url: str, args, log_dir: Path, last: bool) ->
     result = RegionResult(spec, facts)
     servers = {}
     floor_db = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    served = application_role(app, url, args.app_role) if args.app_role else url
     try:
-        servers["cache on"] = Server(url, f"{spec.name} cache on", log_dir)
-        servers["cache off"] = Server(url, f"{spec.name} cache off", log_dir, cache_off=True)
+        servers["cache on"] = Server(served, f"{spec.name} cache on", log_dir)
+        servers["cache off"] = Server(served, f"{spec.name} cache off", log_dir, cache_off=True)
         for server in servers.values():
             server.wait_ready()
         browsers = {}
@@ -542,6 +544,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--pages", default="", help="time only pages whose label contains this")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--app-role",
+        default="lotse_bench_app",
+        help="the workers' own PostgreSQL role, bound by row-level security as in production "
+        "('' for the URL's own user)",
+    )
     args = parser.parse_args()
     if not make_url(args.database_url).drivername.startswith("postgresql"):
         sys.exit("bench/lists.py needs a PostgreSQL database (--database-url)")
@@ -553,6 +561,8 @@ def main() -> None:
         sys.exit("--requests must be at least 1")
 
     header(args.database_url, specs)
+    role = args.app_role or make_url(args.database_url).username
+    print(f"The workers connect as {role}; the floors as {make_url(args.database_url).username}")
     results = []
     # The gunicorn logs are kept when something fails, and removed otherwise.
     logs = Path(tempfile.mkdtemp(prefix="lotse-bench-lists-"))

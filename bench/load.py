@@ -5,8 +5,8 @@ workers on PostgreSQL and the Redis rate-limit store, with a leak checker per au
     .venv/bin/python bench/load.py --minutes 1 --users 10   # a short validation run
 
 One command prepares a fresh database (``bench/load_prepare.py``: migrations, reference data,
-a demo region, accounts, own rows per caseworker, a marker client per authority), starts
-gunicorn, runs the users headless with locust as a library (``bench/load_users.py``) while it
+a demo region, accounts, own rows per caseworker, a marker client per authority, the workers'
+own PostgreSQL role, which row-level security binds), starts gunicorn, runs the users headless with locust as a library (``bench/load_users.py``) while it
 samples the workers' resident memory, and prints per page the requests, failures and
 p50/p95/p99, then the totals: HTTP 5xx, failed saves, version conflicts, leaks and the
 workers' largest RSS. Exit status 1 if there was any 5xx, failed save, leak, missed own marker
@@ -27,6 +27,7 @@ from pathlib import Path
 
 # locust patches the interpreter for gevent when imported; it comes first, before ssl.
 import locust  # noqa: F401
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,18 +37,20 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 RSS_LIMIT_MB = 300
 
 
-def prepare(url: str, users: int, cases: int) -> list[dict]:
-    """Run bench/load_prepare.py in its own process (before gevent patches this one)."""
+def prepare(url: str, users: int, cases: int, app_role: str) -> tuple[list[dict], str]:
+    """Run bench/load_prepare.py in its own process (before gevent patches this one); the
+    accounts, and the URL the workers connect with."""
     print(f"Preparing {url} ({cases} demo cases, {users} users) …", flush=True)
     result = subprocess.run(  # noqa: S603 (a fixed command line)
         [sys.executable, "-m", "bench.load_prepare", "--url", url, "--users", str(users),
-         "--cases", str(cases)],
+         "--cases", str(cases), "--app-role", app_role],
         cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    return json.loads(result.stdout)
+    prepared = json.loads(result.stdout)
+    return prepared["accounts"], prepared["app_url"]
 
 
-def start_server(url: str, redis: str, workers: int, log_dir: Path):
+def start_server(url: str, redis: str, workers: int, log_dir: Path, owner_url: str):
     """gunicorn with ``workers`` workers, as bench/list_server.py starts it."""
     from bench.list_server import Server, free_port
     from bench.load_forms import SECRET_KEY
@@ -59,6 +62,7 @@ def start_server(url: str, redis: str, workers: int, log_dir: Path):
     env = {
         **os.environ,
         "DATABASE_URL": url,
+        "LOTSE_OWNER_DATABASE_URL": owner_url,
         "LOTSE_ENV": "development",  # plain-HTTP cookies: there is no TLS proxy in front
         "SECRET_KEY": SECRET_KEY,
         "LOTSE_RATELIMIT_STORAGE_URI": redis,
@@ -189,11 +193,18 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--cases", type=int, default=400, help="demo cases of the region")
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
+    parser.add_argument(
+        "--app-role",
+        default="lotse_load_app",
+        help="the workers' own PostgreSQL role, bound by row-level security ('' for --url's)",
+    )
     args = parser.parse_args()
-    accounts = prepare(args.url, args.users, args.cases)
+    accounts, app_url = prepare(args.url, args.users, args.cases, args.app_role)
     clear_redis(args.redis)
+    user = make_url(app_url).username
+    print(f"The workers connect as {user}", flush=True)
     with tempfile.TemporaryDirectory(prefix="lotse-load-") as log_dir:
-        server = start_server(args.url, args.redis, args.workers, Path(log_dir))
+        server = start_server(app_url, args.redis, args.workers, Path(log_dir), args.url)
         try:
             status = run(args, accounts, server)
         finally:

@@ -184,9 +184,18 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--cases", type=int, default=400)
+    parser.add_argument("--app-role", default="", help="a role for the workers to connect as")
     args = parser.parse_args()
     accounts = prepare(args.url, args.users, args.cases)
-    print(json.dumps([asdict(a) for a in accounts]))
+    app_url = args.url
+    if args.app_role:
+        from app import create_app
+        from bench.list_server import application_role
+
+        config = {"LOTSE_ENV": "development", "SECRET_KEY": SECRET_KEY}
+        app = create_app({"SQLALCHEMY_DATABASE_URI": args.url, **config})
+        app_url = application_role(app, args.url, args.app_role)
+    print(json.dumps({"accounts": [asdict(a) for a in accounts], "app_url": app_url}))
 
 
 if __name__ == "__main__":

@@ -42,19 +42,29 @@ def committed(refusal: type[Exception]):
 def maintenance(reason: str):
     """The CLI's way past the authority rule: ``unscoped(reason)``, recorded in the audit
     trail (action ``unscoped``, with the reason and the command) when the block ends, in a
-    transaction of its own, whether the command succeeded or was refused. On PostgreSQL the
+    transaction of its own; also when it ends in an error, but not when the command refused
+    its input (``fail``), which changes nothing, the trail included. On PostgreSQL the
     reason also opens the row-level security policies (``models/scoping/database.py``)."""
+    refused = False
     with unscoped(reason):
         try:
             yield
+        except SystemExit as exc:
+            refused = exc.code not in (0, None)
+            raise
         finally:
             # What the command left uncommitted would be rolled back at its end anyway.
             db.session.rollback()
-            try:
-                context = click.get_current_context(silent=True)
-                command = context.command_path if context else " ".join(sys.argv)[:200]
-                record("unscoped", None, None, {"reason": reason, "command": command})
-                db.session.commit()
-            except SQLAlchemyError:
-                db.session.rollback()
-                click.echo("Warnung: der Zugriff ließ sich nicht protokollieren.", err=True)
+            if not refused:
+                _record_bypass(reason)
+
+
+def _record_bypass(reason: str) -> None:
+    try:
+        context = click.get_current_context(silent=True)
+        command = context.command_path if context else " ".join(sys.argv)[:200]
+        record("unscoped", None, None, {"reason": reason, "command": command})
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        click.echo("Warnung: der Zugriff ließ sich nicht protokollieren.", err=True)
