@@ -6,8 +6,9 @@ workers on PostgreSQL and the Redis rate-limit store, with a leak checker per au
 
 One command prepares a fresh database (``bench/load_prepare.py``: migrations, reference data,
 a demo region, accounts, own rows per caseworker, a marker client per authority, the workers'
-own PostgreSQL role, which row-level security binds), starts gunicorn, runs the users headless with locust as a library (``bench/load_users.py``) while it
-samples the workers' resident memory, and prints per page the requests, failures and
+own PostgreSQL role, which row-level security binds), starts gunicorn, runs the users
+headless with locust as a library (``bench/load_users.py``) while it samples the workers'
+resident memory, and prints per page the requests, failures and
 p50/p95/p99, then the totals: HTTP 5xx, failed saves, version conflicts, leaks and the
 workers' largest RSS. Exit status 1 if there was any 5xx, failed save, leak, missed own marker
 or failed request, or a worker reached 300 MB or was started anew.
