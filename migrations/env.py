@@ -43,16 +43,25 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with owner_engine() as engine, engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
             # An owner without BYPASSRLS is bound by the row-level security of migration
-            # 0009 (FORCE): a migration reads and writes every authority's rows.
+            # 0009 (FORCE): a migration reads and writes every authority's rows. For the
+            # session, since a migration may commit on its way (CREATE INDEX CONCURRENTLY);
+            # reset below, so the pooled connection keeps no bypass afterwards.
             connection.exec_driver_sql("SELECT set_config('lotse.unscoped', 'migration', false)")
             connection.commit()
-        # Indexes of one dialect only (PostgreSQL's trigram indexes) exist only there.
-        conf_args.setdefault("include_object", exists_in(connection.dialect.name))
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            # Indexes of one dialect only (PostgreSQL's trigram indexes) exist only there.
+            conf_args.setdefault("include_object", exists_in(connection.dialect.name))
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if postgres and not connection.invalidated:
+                connection.rollback()
+                connection.exec_driver_sql("RESET lotse.unscoped")
+                connection.commit()
 
 
 if context.is_offline_mode():

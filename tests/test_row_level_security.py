@@ -282,3 +282,18 @@ def test_a_cli_bypass_is_recorded(app, runner, world):
     assert event_.action == "unscoped"
     assert event_.changes["reason"] == "record of processing activities (flask privacy register)"
     assert event_.changes["command"].endswith("privacy register")
+
+
+def test_a_migration_leaves_no_bypass_on_the_pooled_connection(app, app_role):
+    from alembic import command
+
+    from services.migrate import MIGRATIONS_DIR
+
+    with app.app_context():
+        db.engine.dispose()
+        config = app.extensions["migrate"].migrate.get_config(MIGRATIONS_DIR)
+        command.upgrade(config, "head")  # the one connection it used goes back to the pool
+        assert db.engine.pool.checkedin() == 1
+        with db.engine.connect() as conn:
+            setting = conn.execute(text("SELECT current_setting('lotse.unscoped', true)"))
+            assert setting.scalar() in (None, "")
