@@ -86,6 +86,7 @@ def add_accounts(users: int, count: int = AUTHORITIES) -> list[Account]:
     from models.client import Client
     from models.scoping import as_user, unscoped
     from models.types import utcnow
+    from services import role_grants
     from services.cases import open_case, record_needs, register_client
     from services.second_factor import encrypt_secret
     from services.users import create_user
@@ -102,18 +103,28 @@ def add_accounts(users: int, count: int = AUTHORITIES) -> list[Account]:
     markers = {a.code: f"MARKER-{a.code}" for a in authorities}
     wanted = [*roles_for(users, count), *(("checker", i) for i in range(count))]
     accounts = []
+    it_admins = []
     today = date.today()
     for number, (role, index) in enumerate(wanted):
         authority = authorities[index]
         email = f"last-{role.replace('_', '-')}-{number}@{authority.code.replace('_', '-')}.example"
         with unscoped("load test: accounts"):
+            # The first two it_admins get the role at once; every later one by four eyes,
+            # requested by the first and confirmed by the second (services/role_grants.py).
+            confirmed = role == "it_admin" and len(it_admins) >= role_grants.CONFIRMERS_NEEDED
             user, _generated = create_user(
                 email=email,
                 display_name=f"Lastprobe {role} {number}",
-                role="caseworker" if role == "checker" else role,
+                role="caseworker" if role == "checker" or confirmed else role,
                 authority_code=authority.code,
                 password=PASSWORD,
             )
+            if confirmed:
+                db.session.flush()
+                _user, grant = role_grants.set_role(email, "it_admin", by=it_admins[0])
+                role_grants.confirm(grant, by=it_admins[1])
+            if role == "it_admin":
+                it_admins.append(user)
             # Enrolled in the second factor with the benchmarks' known authenticator.
             user.totp_secret = encrypt_secret(TOTP_SECRET)
             user.totp_enrolled_at = utcnow()

@@ -7,8 +7,10 @@ expires after ``LOTSE_ROLE_GRANT_HOURS`` (72 by default), and any active it_admi
 account itself may reject it (the requester so withdraws it). The web view and the CLI
 only map a ``RoleGrantRefused`` to their German message.
 
-Bootstrap: while the installation has no active it_admin (a fresh one), there is nobody
-to ask, so the role is given at once (``needs_confirmation`` is false). Creating a new
+Bootstrap: a confirmation takes an it_admin besides the one who asks. While the
+installation has fewer than two active it_admins (a fresh one, or one with a single IT
+administrator), nobody could confirm, so the role is given at once (``needs_confirmation``
+is false): the first two it_admins come so, every later one by four eyes. Creating a new
 account with the role is refused otherwise: it is created with another role and the role
 is then requested.
 
@@ -27,6 +29,7 @@ from sqlalchemy import inspect as sa_inspect
 from models import RoleGrant, User, db
 from models.auditing import record
 from models.choices import ROLE, ROLE_GRANT_STATUS
+from models.scoping import unscoped
 from models.types import utcnow
 
 from .users import UserError, account_changed, check_role, find_user
@@ -46,17 +49,24 @@ def _hours() -> int:
 
 
 def active_confirmers() -> int:
-    """How many active accounts hold the confirming role."""
+    """How many active accounts hold the confirming role, in the whole installation (IT is
+    installation-wide): counted past the authority rule, which shows a team lead or a
+    caseworker only the accounts of their own authority."""
     # As stored: an account being changed in this session does not count itself.
-    with db.session.no_autoflush:
+    with db.session.no_autoflush, unscoped("four eyes: the installation's it_admins, counted"):
         return db.session.scalar(
             select(func.count(User.id)).where(User.role == CONFIRMER_ROLE, User.active.is_(True))
         )
 
 
+# A request and its confirmation take two different it_admins.
+CONFIRMERS_NEEDED = 2
+
+
 def needs_confirmation(role: str) -> bool:
-    """Whether giving ``role`` takes a second confirmation now (not while bootstrapping)."""
-    return role in CONFIRMED_ROLES and active_confirmers() > 0
+    """Whether giving ``role`` takes a second confirmation now (not while bootstrapping:
+    with a single it_admin, nobody but the one asking could decide)."""
+    return role in CONFIRMED_ROLES and active_confirmers() >= CONFIRMERS_NEEDED
 
 
 def _ensure_confirmer(user: User | None) -> User:

@@ -163,15 +163,36 @@ def test_bootstrap_without_an_active_it_admin_gives_the_role_at_once(app, world)
         assert user.role == "it_admin"
 
 
-def test_a_new_account_gets_the_it_role_only_on_a_fresh_installation(app, world):
+def test_a_new_account_gets_the_it_role_only_on_a_fresh_installation(app, world, second_it):
     kwargs = {"display_name": "Neu", "role": "it_admin", "authority_code": "kreis_lippe_abh"}
     with app.test_request_context(), unscoped("test"):
         with pytest.raises(UserError, match="nicht sofort erhalten"):
             create_user(email="neu@kreis-lippe.example", **kwargs)
         _get(world.emails["it_admin"]).active = False
+        _get(second_it).active = False
         db.session.flush()
         user, _password = create_user(email="erst@kreis-lippe.example", **kwargs)
         assert user.role == "it_admin"
+
+
+def test_a_single_it_admin_gives_the_role_at_once_as_nobody_could_confirm(app, world):
+    """With one active it_admin, a request could never be confirmed: the second IT account
+    of an installation gets the role at once, and from then on four eyes apply."""
+    kwargs = {"display_name": "Zweite", "role": "it_admin", "authority_code": "kreis_lippe_abh"}
+    with app.test_request_context(), unscoped("test"):
+        assert role_grants.active_confirmers() == 1
+        assert not role_grants.needs_confirmation("it_admin")
+        second, _password = create_user(email="zweite@kreis-lippe.example", **kwargs)
+        assert second.role == "it_admin"
+        db.session.flush()
+        assert role_grants.needs_confirmation("it_admin")
+        with pytest.raises(UserError, match="nicht sofort erhalten"):
+            create_user(email="dritte@kreis-lippe.example", **kwargs)
+        user, grant = role_grants.set_role(
+            world.emails["caseworker"], "it_admin", by=_get(world.emails["it_admin"])
+        )
+        assert grant is not None
+        assert user.role == "caseworker"
 
 
 def test_first_run_creates_the_demo_it_admin_on_a_fresh_installation(app):
@@ -237,7 +258,7 @@ def test_cli_needs_the_acting_it_admins_password(app, runner, world, second_it):
     assert nobody.exit_code == 1
     assert "kein Benutzerkonto" in nobody.output
     lead = _cli(runner, "set-role", target, "it_admin", "--by", world.emails["team_lead"])
-    assert lead.exit_code == 1
+    assert lead.exit_code == 1, lead.output
     assert "Nur ein aktives Konto" in lead.output
     assert _grants(app) == []
     assert "Traceback" not in wrong.output + lead.output
@@ -313,7 +334,7 @@ def test_web_the_user_form_requests_and_a_second_it_admin_confirms(app, login_as
     assert "bestätigt" in page
 
 
-def test_web_a_new_account_with_the_it_role_is_refused(app, login_as, world):
+def test_web_a_new_account_with_the_it_role_is_refused(app, login_as, world, second_it):
     it = login_as("it_admin")
     response = it.post(
         "/admin/user/new/",
@@ -373,6 +394,11 @@ def test_web_a_deactivated_it_admin_comes_back_only_with_another_role(
 ):
     with app.app_context(), unscoped("test arrangement"):
         _get(second_it).active = False
+        # Two active it_admins stay, who could confirm a request.
+        third = factories.make_user(
+            "it2@kreis-lippe.example", "it_admin", _get(world.emails["it_admin"]).authority
+        )
+        assert third.active
         db.session.commit()
     former = _user(app, second_it)
     it = login_as("it_admin")
