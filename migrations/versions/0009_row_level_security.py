@@ -83,7 +83,8 @@ FUNCTIONS = (
     AS $$
         SELECT COALESCE(array_agg(s.case_id), '{}')
         FROM case_share s JOIN consent c ON c.id = s.consent_id
-        WHERE s.authority_id = lotse_authority()
+        WHERE lotse_sees_client_data()
+          AND s.authority_id = lotse_authority()
           AND s.access = ANY(accesses)
           AND s.revoked_on IS NULL
           AND c.given_on <= lotse_today()
@@ -92,6 +93,37 @@ FUNCTIONS = (
           AND EXISTS (SELECT 1 FROM consent_authority r
                       WHERE r.consent_id = c.id AND r.authority_id = lotse_authority())
     $$
+    """,
+    # The clients of those cases, for the client table's policy.
+    """
+    CREATE FUNCTION lotse_shared_client_ids() RETURNS integer[]
+    LANGUAGE sql STABLE
+    SET lotse.unscoped = 'shared clients'
+    AS $$
+        SELECT COALESCE(array_agg(client_id), '{}') FROM "case"
+        WHERE id = ANY(lotse_shared_case_ids(ARRAY['read', 'write']))
+    $$
+    """,
+    # The authorities whose own rows of client data the transaction reads: every one in an
+    # unscoped context, its own for a role that sees client data, none otherwise. A policy
+    # reads it as ``authority_id = ANY(…)``, which the authority-led indexes answer; a
+    # condition such as ``lotse_unscoped() OR authority_id = …`` could use no index.
+    """
+    CREATE FUNCTION lotse_visible_authorities() RETURNS integer[]
+    LANGUAGE sql STABLE
+    AS $$ SELECT CASE
+        WHEN lotse_unscoped() THEN ARRAY(SELECT id FROM authority)
+        WHEN lotse_sees_client_data() THEN ARRAY[lotse_authority()]
+        ELSE '{}'::integer[] END $$
+    """,
+    # The audit trail's: every authority unscoped, else the own one, whatever the role.
+    """
+    CREATE FUNCTION lotse_audit_authorities() RETURNS integer[]
+    LANGUAGE sql STABLE
+    AS $$ SELECT CASE
+        WHEN lotse_unscoped() THEN ARRAY(SELECT id FROM authority)
+        WHEN lotse_authority() IS NOT NULL THEN ARRAY[lotse_authority()]
+        ELSE '{}'::integer[] END $$
     """,
 )
 TODAY = """
@@ -102,41 +134,38 @@ TODAY = """
 """
 
 # Scalar subqueries (InitPlans, run once per statement), cast so ANY reads them as arrays:
-# the cases shared for reading (read or write access), and those shared for writing.
+# the authorities whose own rows are visible, the cases shared for reading (read or write
+# access) and those shared for writing, and the clients of the shared cases. Every arm of a
+# policy is an indexed column compared with one of them, so PostgreSQL combines indexes
+# (BitmapOr) instead of scanning the table.
+VISIBLE = "(SELECT lotse_visible_authorities())::integer[]"
 SHARED = "(SELECT lotse_shared_case_ids(ARRAY['read', 'write']))::integer[]"
 SHARED_FOR_WRITING = "(SELECT lotse_shared_case_ids(ARRAY['write']))::integer[]"
-OWN_ROW = "authority_id = lotse_authority()"
-
-
-def _client_data(condition: str) -> str:
-    return f"lotse_unscoped() OR (lotse_sees_client_data() AND ({condition}))"
+SHARED_CLIENTS = "(SELECT lotse_shared_client_ids())::integer[]"
+OWN_ROW = f"authority_id = ANY({VISIBLE})"
 
 
 def _policies() -> dict[str, tuple[str, str]]:
     """Each table's (read, write) conditions. Reading follows ``_add_authority_criteria``,
     writing the flush guard (``models/scoping/guard.py``): the own authority's rows, and
     the parts of cases shared for writing; the case, its client, the shares and the
-    structural issues stay with their owner."""
-    own = _client_data(OWN_ROW)
-    policies = {table: (own, own) for table in OWN}
-    part_writing = _client_data(f"{OWN_ROW} OR case_id = ANY({SHARED_FOR_WRITING})")
+    structural issues stay with their owner. The unscoped context and the roles without
+    client data are in ``lotse_visible_authorities`` and ``lotse_shared_case_ids``."""
+    policies = {table: (OWN_ROW, OWN_ROW) for table in OWN}
+    part_writing = f"{OWN_ROW} OR case_id = ANY({SHARED_FOR_WRITING})"
     for table in OWN_OR_SHARED_CASE:
-        policies[table] = (_client_data(f"{OWN_ROW} OR case_id = ANY({SHARED})"), part_writing)
+        policies[table] = (f"{OWN_ROW} OR case_id = ANY({SHARED})", part_writing)
     for table in SHARED_CASE_NOT_CONFIDENTIAL:
-        reading = _client_data(f"{OWN_ROW} OR (NOT confidential AND case_id = ANY({SHARED}))")
+        reading = f"{OWN_ROW} OR (NOT confidential AND case_id = ANY({SHARED}))"
         policies[table] = (reading, part_writing)
-    policies["case"] = (_client_data(f"{OWN_ROW} OR id = ANY({SHARED})"), own)
-    shared_clients = f'SELECT client_id FROM "case" WHERE id = ANY({SHARED})'
-    policies["client"] = (_client_data(f"{OWN_ROW} OR id IN ({shared_clients})"), own)
+    policies["case"] = (f"{OWN_ROW} OR id = ANY({SHARED})", OWN_ROW)
+    policies["client"] = (f"{OWN_ROW} OR id = ANY({SHARED_CLIENTS})", OWN_ROW)
     policies["case_share"] = (
-        _client_data("owner_authority_id = lotse_authority() OR authority_id = lotse_authority()"),
-        _client_data("owner_authority_id = lotse_authority()"),
+        f"owner_authority_id = ANY({VISIBLE}) OR authority_id = ANY({VISIBLE})",
+        f"owner_authority_id = ANY({VISIBLE})",
     )
     # Structural issues carry no personal data: team leads and auditors read every one.
-    policies["structural_issue"] = (
-        f"lotse_unscoped() OR lotse_reads_all_issues() OR (lotse_sees_client_data() AND {OWN_ROW})",
-        own,
-    )
+    policies["structural_issue"] = (f"lotse_reads_all_issues() OR {OWN_ROW}", OWN_ROW)
     return policies
 
 
@@ -207,8 +236,9 @@ def upgrade():
     op.execute('ALTER TABLE audit_event ENABLE ROW LEVEL SECURITY')
     op.execute('ALTER TABLE audit_event FORCE ROW LEVEL SECURITY')
     op.execute(
-        "CREATE POLICY lotse_read ON audit_event FOR SELECT"
-        f" USING (lotse_unscoped() OR {OWN_ROW})"
+        "CREATE POLICY lotse_read ON audit_event FOR SELECT USING ("
+        "authority_id = ANY((SELECT lotse_audit_authorities())::integer[])"
+        " OR (authority_id IS NULL AND (SELECT lotse_unscoped())))"
     )
     op.execute("CREATE POLICY lotse_append ON audit_event FOR INSERT WITH CHECK (true)")
     op.execute("CREATE POLICY lotse_change ON audit_event FOR UPDATE USING (lotse_unscoped())")
@@ -223,6 +253,9 @@ def downgrade():
             op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
             op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
         for name in (
+            "lotse_audit_authorities",
+            "lotse_visible_authorities",
+            "lotse_shared_client_ids",
             "lotse_shared_case_ids",
             "lotse_reads_all_issues",
             "lotse_sees_client_data",
