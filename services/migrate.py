@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_migrate import Migrate
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from models import db
@@ -63,8 +63,6 @@ def grant_application_role(role: str) -> None:
     Refused for a role that would not be bound by row-level security (a superuser, one with
     BYPASSRLS, the owner itself), since the application must never connect as one.
     """
-    from sqlalchemy import text
-
     with owner_engine() as engine, engine.begin() as conn:
         if conn.dialect.name != "postgresql":
             raise RoleSetupError("Anwendungsrollen gibt es nur unter PostgreSQL")

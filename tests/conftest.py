@@ -284,6 +284,26 @@ def count_queries(app):
     return _count
 
 
+def csrf_login(browser, email: str):
+    """Both login steps through the real forms, CSRF token included (a ``csrf_app`` client);
+    the answer of the last step."""
+    page = browser.get("/login").get_data(as_text=True)
+    response = browser.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
+    return submit_second_factor(browser, email, response)
+
+
+@pytest.fixture
+def case_id(app, world):
+    """A case with an entry in every part table (``factories.make_full_case``)."""
+    with app.app_context(), unscoped("test arrangement"):
+        case = factories.make_full_case(world)
+        db.session.commit()
+        return case.id
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', html

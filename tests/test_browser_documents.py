@@ -18,14 +18,6 @@ pytestmark = pytest.mark.browser
 CONTENT = factories.pdf("Sprachzertifikat B1 im Browser")
 
 
-@pytest.fixture
-def case_id(app, world):
-    with app.app_context(), unscoped("test arrangement"):
-        case = factories.make_full_case(world)
-        db.session.commit()
-        return case.id
-
-
 def test_a_caseworker_uploads_and_downloads_a_document(
     new_page, live_server, app, world, case_id, request, tmp_path
 ):

@@ -10,14 +10,6 @@ from services.cases import record_needs
 from tests import factories
 
 
-@pytest.fixture
-def case_id(app, world):
-    with app.app_context(), unscoped("test arrangement"):
-        case = factories.make_full_case(world)
-        db.session.commit()
-        return case.id
-
-
 def _add_entries(app, world, case_id, n):
     """n more goals, measures, activities, referrals … on the same case."""
     with app.app_context(), unscoped("test arrangement"):
@@ -211,19 +203,10 @@ def test_ticking_records_who_and_when_and_a_note(app, world, caseworker_client, 
 
 
 def test_checklist_post_needs_csrf(app, csrf_app, world, case_id):
-    browser = csrf_app.test_client()
-    page = browser.get("/login").get_data(as_text=True)
-    from tests.conftest import csrf_token_from, submit_second_factor
+    from tests.conftest import csrf_login
 
-    response = browser.post(
-        "/login",
-        data={
-            "email": world.emails["caseworker"],
-            "password": factories.PASSWORD,
-            "csrf_token": csrf_token_from(page),
-        },
-    )
-    submit_second_factor(browser, world.emails["caseworker"], response)
+    browser = csrf_app.test_client()
+    csrf_login(browser, world.emails["caseworker"])
     with app.app_context(), unscoped("test check"):
         item_id = db.session.query(CaseChecklistItem.id).filter_by(case_id=case_id).first()[0]
     response = browser.post(

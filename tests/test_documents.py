@@ -16,9 +16,9 @@ from tests import factories
 from tests.conftest import (
     DOCUMENT_DIR,
     AuthActions,
+    csrf_login,
     csrf_token_from,
     make_app,
-    submit_second_factor,
 )
 
 
@@ -416,16 +416,7 @@ def test_a_file_over_the_size_limit_is_refused_in_german_and_changes_nothing(
 
 def test_an_upload_without_the_csrf_token_is_refused(csrf_app, world, case):
     browser = csrf_app.test_client()
-    login_page = browser.get("/login").get_data(as_text=True)
-    response = browser.post(
-        "/login",
-        data={
-            "email": world.emails["caseworker"],
-            "password": factories.PASSWORD,
-            "csrf_token": csrf_token_from(login_page),
-        },
-    )
-    submit_second_factor(browser, world.emails["caseworker"], response)
+    csrf_login(browser, world.emails["caseworker"])
     response = _upload(browser, case["id"], factories.pdf("ohne Token"), kind_id=world.certificate)
     assert response.status_code == 400
     assert _documents(csrf_app) == []
