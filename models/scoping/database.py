@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..transactions import forget_when_transaction_ends
-from .scopes import _explicit_scope
+from .scopes import current_scope
 
 # What the transaction of a connection was last told, in ``connection.info``.
 _SET = "lotse_rls_settings"
@@ -54,22 +53,12 @@ def settings_of(scope) -> tuple[str, str, str, str]:
     return (str(scope.authority_id), scope.role or "", today, "")
 
 
-def _present_scope():
-    """The scope in force, without loading anything: inside a request the scope is bound
-    when Flask-Login loads the user (a statement itself, on tables without policies)."""
-    explicit = _explicit_scope.get()
-    if explicit is not None:
-        return explicit
-    if has_request_context():
-        return g.get("lotse_scope")
-    return None
-
-
 @event.listens_for(Engine, "before_cursor_execute")
 def _publish_scope(conn, cursor, statement, parameters, context, executemany):
     if conn.dialect.name != "postgresql":
         return
-    wanted = settings_of(_present_scope())
+    # Without loading the user: the user's own statement runs on tables without policies.
+    wanted = settings_of(current_scope(load_user=False))
     if conn.info.get(_SET, NOTHING) == wanted:
         return
     # On a cursor of its own, so the statement's cursor and its results stay untouched; the

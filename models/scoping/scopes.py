@@ -125,7 +125,10 @@ def _refuse_writes_of_figures(state):
         raise ReadOnlyViolation("anonymised_figures() runs SELECT statements only")
 
 
-def current_scope() -> Scope | None:
+def current_scope(load_user: bool = True) -> Scope | None:
+    """The scope in force. Inside a request, ``load_user`` has Flask-Login load the user
+    first; without it, a request whose user is not loaded yet reads as anonymous (the
+    database settings are published so, from inside a statement)."""
     explicit = _explicit_scope.get()
     if explicit is not None:
         return explicit
@@ -133,10 +136,11 @@ def current_scope() -> Scope | None:
         from flask import g
         from flask_login import current_user
 
-        # Loading the user (Flask-Login's user_loader) computes the request's scope once,
-        # from fresh attributes: reading an expired user here would query the user table
-        # and so come back to this function.
-        current_user._get_current_object()
+        if load_user:
+            # Loading the user (Flask-Login's user_loader) computes the request's scope
+            # once, from fresh attributes: reading an expired user here would query the user
+            # table and so come back to this function.
+            current_user._get_current_object()
         return g.get("lotse_scope") or ANONYMOUS
     return None
 
